@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# fwctl-bpf. The two commands a user needs:
+#   make demo    boot the test kernel and show a policy at work
+#   make check   every test: host unit tests, then the in-VM suite
+# Everything else (deps, kernel, policies, bench, stress) is reachable from
+# "make help". V=1 shows the commands.
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+V ?= 0
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BUILD    := build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := x86
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf
+LDLIBS   := -lbpf -lelf -lz
+
+# vmlinux.h of 7.x kernels has anonymous tagged struct members, which
+# clang accepts only as a Microsoft extension.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -fms-extensions -Wno-microsoft-anon-tag \
+	      -I$(BUILD) -I$(BUILD)/include -Ibpf -Ilib -idirafter /usr/include
+
+LIB_SRCS     := $(wildcard lib/*.c)
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS    := $(wildcard tests/unit/*.c)
+VM_SRCS      := $(wildcard tests/vm/*.c tests/lib/*.c)
+TEST_PROGS   := $(wildcard tests/progs/*.bpf.c)
+TEST_SKELS   := $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/%.skel.h)
+
+.PHONY: all deps kernel check check-unit check-vm demo clean help FORCE
+
+all: $(BUILD)/unit-tests $(BUILD)/vm-tests
+
+help:
+	@echo 'make demo           boot the VM and show fwctl-bpf end to end'
+	@echo 'make check          host unit tests + in-VM tests; ends with "N passed, N failed"'
+	@echo 'make deps           install the Debian packages (run implicitly)'
+	@echo 'make kernel         download, patch and build the test kernel (cached)'
+	@echo 'make clean          remove build/ (the kernel cache stays)'
+	@echo 'tests/vm/run --help run anything in the VM'
+
+deps:
+	$(Q)scripts/deps.sh
+
+kernel: deps
+	$(Q)scripts/kernel.sh build >/dev/null
+
+# The kernel's artifact directory, rewritten only when it changes so that
+# everything generated from the kernel is rebuilt only then.
+$(BUILD)/kernel-dir: FORCE | deps
+	$(Q)mkdir -p $(BUILD)
+	$(Q)d=$$(scripts/kernel.sh build) && \
+		{ [ "$$(cat $@ 2>/dev/null)" = "$$d" ] || echo "$$d" >$@; }
+
+$(BUILD)/vmlinux.h: $(BUILD)/kernel-dir
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $$(cat $<)/vmlinux format c >$@.tmp && mv $@.tmp $@
+
+# mlx5's interface definitions and the fwctl uAPI, from the same source
+# tree as the kernel (bookworm's linux-libc-dev predates fwctl).
+$(BUILD)/include/mlx5/mlx5_ifc.h: $(BUILD)/kernel-dir
+	$(call msg,COPY,$(@D))
+	$(Q)mkdir -p $(@D)
+	$(Q)src=$$(scripts/kernel.sh source) && \
+		cp $$src/include/linux/mlx5/mlx5_ifc.h $$src/include/linux/mlx5/mlx5_ifc_fpga.h $(@D)/
+
+$(BUILD)/include/fwctl/fwctl.h: $(BUILD)/kernel-dir
+	$(call msg,COPY,$(@D))
+	$(Q)mkdir -p $(@D)
+	$(Q)src=$$(scripts/kernel.sh source) && cp $$src/include/uapi/fwctl/*.h $(@D)/
+
+GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
+	     $(BUILD)/include/fwctl/fwctl.h
+
+$(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
+
+$(BUILD)/obj/%.o: %.c $(GENERATED) $(wildcard lib/*.h bpf/*_common.h tests/lib/*.h) | $(TEST_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
+
+$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
+
+# Criterion runs each test in its own process; the in-VM tests share the
+# simulated devices' counters, so they run one at a time.
+check-unit: $(BUILD)/unit-tests
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== host unit tests'
+	$(Q)$(BUILD)/unit-tests --jobs 2 2>&1 | tee $(BUILD)/logs/unit.log; exit $${PIPESTATUS[0]}
+
+check-vm: $(BUILD)/vm-tests
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== in-VM tests (tests/vm/run)'
+	$(Q)tests/vm/run -- $(BUILD)/vm-tests --jobs 1 2>&1 | tee $(BUILD)/logs/vm.log; \
+		exit $${PIPESTATUS[0]}
+
+check: SHELL := /bin/bash
+check-unit check-vm: SHELL := /bin/bash
+check: deps all
+	$(Q)rm -f $(BUILD)/logs/*.log
+	$(Q)u=0; $(MAKE) -s check-unit || u=$$?; \
+	    v=0; $(MAKE) -s check-vm || v=$$?; \
+	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v
+
+demo: deps all
+	$(Q)tests/vm/run -- scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)

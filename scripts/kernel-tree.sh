@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Developer workflow for kernel/patches/: edit the kernel as git commits,
+# export them back as the patch series.
+#
+#   scripts/kernel-tree.sh init DIR     unpack the pinned Debian source into
+#                                       DIR as a git repository (tag "base")
+#                                       and "git am" kernel/patches/ onto it
+#   scripts/kernel-tree.sh export DIR   rewrite kernel/patches/ (and series)
+#                                       from the commits base..HEAD in DIR
+#   scripts/kernel-tree.sh checkpatch DIR
+#                                       checkpatch --strict every commit
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PATCHES=$ROOT/kernel/patches
+
+die() { echo "kernel-tree: error: $*" >&2; exit 1; }
+
+init() {
+	local dir=$1 tar
+	[ ! -e "$dir" ] || die "$dir exists"
+	# shellcheck source=../kernel/source.conf
+	. "$ROOT/kernel/source.conf"
+	tar=$("$ROOT/scripts/kernel.sh" tarball)
+	mkdir -p "$dir"
+	tar -xaf "$tar" -C "$dir" --strip-components=1
+	git -C "$dir" init -q
+	# Debian's .gitignore ignores every top-level entry: new files need "git add -f".
+	git -C "$dir" add -A -f
+	git -C "$dir" -c user.name=fwctl-bpf -c user.email=fwctl-bpf@localhost \
+		commit -q -m "Debian $KERNEL_SOURCE_PACKAGE $KERNEL_SOURCE_VERSION"
+	git -C "$dir" tag base
+	local p
+	for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHES/series" 2>/dev/null); do
+		git -C "$dir" am -q "$PATCHES/$p" || die "git am $p failed"
+	done
+	echo "$dir"
+}
+
+export_series() {
+	local dir=$1
+	git -C "$dir" rev-parse -q --verify base >/dev/null || die "$dir has no tag 'base'"
+	rm -f "$PATCHES"/*.patch
+	git -C "$dir" format-patch -q --no-signature --zero-commit -N \
+		-o "$PATCHES" base..HEAD
+	(cd "$PATCHES" && ls -1 ./*.patch | sed 's|^\./||') >"$PATCHES/series"
+	cat "$PATCHES/series"
+}
+
+checkpatch() {
+	local dir=$1
+	(cd "$dir" && ./scripts/checkpatch.pl --strict --no-signoff -q \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		--git base..HEAD)
+}
+
+case "${1:-}" in
+init) init "${2:?DIR}" ;;
+export) export_series "${2:?DIR}" ;;
+checkpatch) checkpatch "${2:?DIR}" ;;
+*) sed -n '3,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 2 ;;
+esac
