@@ -27,21 +27,24 @@ ARCH     := x86
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf
+	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf -Itests/lib -Itests/progs
 LDLIBS   := -lbpf -lelf -lz
 
 # vmlinux.h of 7.x kernels has anonymous tagged struct members, which
 # clang accepts only as a Microsoft extension.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -fms-extensions -Wno-microsoft-anon-tag \
-	      -I$(BUILD) -I$(BUILD)/include -Ibpf -Ilib -idirafter /usr/include
+	      -I$(BUILD) -I$(BUILD)/include -Ibpf -Itests/progs -idirafter /usr/include
 
 LIB_SRCS     := $(wildcard lib/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS    := $(wildcard tests/unit/*.c)
 VM_SRCS      := $(wildcard tests/vm/*.c tests/lib/*.c)
 TEST_PROGS   := $(wildcard tests/progs/*.bpf.c)
-TEST_SKELS   := $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/%.skel.h)
+TEST_OBJS    := $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/%.bpf.o)
+# fail_*.bpf.c must not load: tests open the object file, no skeleton.
+TEST_SKELS   := $(patsubst tests/progs/%.bpf.c,$(BUILD)/%.skel.h,\
+		  $(filter-out tests/progs/fail_%,$(TEST_PROGS)))
 
 .PHONY: all deps kernel check check-unit check-vm demo clean help FORCE
 
@@ -88,17 +91,20 @@ $(BUILD)/include/fwctl/fwctl.h: $(BUILD)/kernel-dir
 GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 	     $(BUILD)/include/fwctl/fwctl.h
 
-$(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
+$(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h tests/progs/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+# bpftool 7.5 also fills bpf_map_skeleton.link (struct_ops auto-attach,
+# libbpf 1.5); libbpf 1.4 has no such field, and we attach explicitly.
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) | \
+		sed '/^\tmap->link = /d' >$@
 
-$(BUILD)/obj/%.o: %.c $(GENERATED) $(wildcard lib/*.h bpf/*_common.h tests/lib/*.h) | $(TEST_SKELS)
+$(BUILD)/obj/%.o: %.c $(GENERATED) $(wildcard lib/*.h bpf/*_common.h tests/lib/*.h tests/progs/*.h) | $(TEST_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -107,9 +113,9 @@ $(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
-$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
+$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS) $(TEST_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$(filter-out %.bpf.o,$^)) -o $@ -lcriterion $(LDLIBS)
 
 # Criterion runs each test in its own process; the in-VM tests share the
 # simulated devices' counters, so they run one at a time.

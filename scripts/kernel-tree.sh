@@ -51,7 +51,8 @@ export_series() {
 
 checkpatch() {
 	local dir=$1
-	(cd "$dir" && ./scripts/checkpatch.pl --strict --no-signoff -q \
+	# Debian's python3 has the modules checkpatch's SPDX check imports.
+	(cd "$dir" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --no-signoff -q \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		--git base..HEAD)
 }
