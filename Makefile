@@ -34,6 +34,7 @@ LDLIBS   := -lbpf -lelf -lz
 # clang accepts only as a Microsoft extension.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -fms-extensions -Wno-microsoft-anon-tag \
+	      -Wno-gnu-variable-sized-type-not-at-end \
 	      -I$(BUILD) -I$(BUILD)/include -Ibpf -Itests/progs -idirafter /usr/include
 
 LIB_SRCS     := $(wildcard lib/*.c)
@@ -46,15 +47,26 @@ TEST_OBJS    := $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/%.bpf.o)
 TEST_SKELS   := $(patsubst tests/progs/%.bpf.c,$(BUILD)/%.skel.h,\
 		  $(filter-out tests/progs/fail_%,$(TEST_PROGS)))
 
-.PHONY: all deps kernel check check-unit check-vm demo clean help FORCE
+# Generated from the kernel build: everything compiled depends on them.
+GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
+	     $(BUILD)/include/mlx5/fwctl_mlx5_names.h $(BUILD)/include/fwctl/fwctl.h
 
-all: $(BUILD)/unit-tests $(BUILD)/vm-tests
+# Parts of the tree add their own targets to ALL and TEST_SKELS
+# (policies/policies.mk, loader/loader.mk); included here, after the
+# variables they use and before the rules that use theirs.
+ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
+-include $(wildcard */*.mk)
+
+.PHONY: all deps kernel kernel-compile-test check check-unit check-vm demo clean help FORCE
+
+all: $(ALL)
 
 help:
 	@echo 'make demo           boot the VM and show fwctl-bpf end to end'
 	@echo 'make check          host unit tests + in-VM tests; ends with "N passed, N failed"'
 	@echo 'make deps           install the Debian packages (run implicitly)'
 	@echo 'make kernel         download, patch and build the test kernel (cached)'
+	@echo 'make kernel-compile-test  compile drivers/fwctl/ incl. the real mlx5 driver'
 	@echo 'make clean          remove build/ (the kernel cache stays)'
 	@echo 'tests/vm/run --help run anything in the VM'
 
@@ -63,6 +75,11 @@ deps:
 
 kernel: deps
 	$(Q)scripts/kernel.sh build >/dev/null
+
+# The real mlx5 fwctl driver (MLX5_CORE=m) still compiles against the
+# patched core.
+kernel-compile-test: deps
+	$(Q)scripts/kernel.sh compile-test
 
 # The kernel's artifact directory, rewritten only when it changes so that
 # everything generated from the kernel is rebuilt only then.
@@ -83,13 +100,17 @@ $(BUILD)/include/mlx5/mlx5_ifc.h: $(BUILD)/kernel-dir
 	$(Q)src=$$(scripts/kernel.sh source) && \
 		cp $$src/include/linux/mlx5/mlx5_ifc.h $$src/include/linux/mlx5/mlx5_ifc_fpga.h $(@D)/
 
+# Opcode, register and status names: generated, never typed by hand.
+$(BUILD)/include/mlx5/fwctl_mlx5_names.h: $(BUILD)/kernel-dir scripts/gen-mlx5-names.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-mlx5-names.sh $$(scripts/kernel.sh source) >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/include/fwctl/fwctl.h: $(BUILD)/kernel-dir
 	$(call msg,COPY,$(@D))
 	$(Q)mkdir -p $(@D)
 	$(Q)src=$$(scripts/kernel.sh source) && cp $$src/include/uapi/fwctl/*.h $(@D)/
 
-GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
-	     $(BUILD)/include/fwctl/fwctl.h
 
 $(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h tests/progs/*.h)
 	$(call msg,BPF,$@)

@@ -65,6 +65,9 @@
 #ifndef EOPNOTSUPP
 #define EOPNOTSUPP	95
 #endif
+#ifndef EEXIST
+#define EEXIST		17
+#endif
 
 /* A policy: a struct_ops map attached through a BPF link. */
 #define FWCTL_BPF_OPS(name) \
@@ -73,8 +76,10 @@
 /*
  * Payload kfuncs (drivers/fwctl/bpf.c). The views return NULL when the
  * window [offset, offset + size) is not all inside the buffer; size must
- * be a constant. Request views exist in rpc_filter only; response views
- * show the reply (rpc_filter) or the response (rpc_done).
+ * be a constant. Request views show the request (rpc_filter) or its
+ * first FWCTL_BPF_REQUEST_HEAD bytes as the driver got them (rpc_done);
+ * the writable request view exists in rpc_filter only. Response views show
+ * the reply (rpc_filter) or the response (rpc_done).
  */
 extern __u8 *fwctl_bpf_request_data(struct fwctl_bpf_ctx *ctx, __u32 offset,
 				    const size_t rdonly_buf_size) __ksym;
@@ -89,5 +94,35 @@ extern __u8 *fwctl_bpf_response_data_rw(struct fwctl_bpf_ctx *ctx,
 extern int fwctl_bpf_reply_alloc(struct fwctl_bpf_ctx *ctx, __u32 len) __ksym;
 extern int fwctl_bpf_copy(struct fwctl_bpf_ctx *ctx, __u32 which,
 			  __u32 offset, void *dst, __u32 dst__sz) __ksym;
+
+/* Who sends the RPC: the calling thread's credentials and cgroup. */
+static __always_inline __u32 fwctl_bpf_caller_uid(void)
+{
+	return (__u32)bpf_get_current_uid_gid();
+}
+
+static __always_inline __u32 fwctl_bpf_caller_gid(void)
+{
+	return bpf_get_current_uid_gid() >> 32;
+}
+
+static __always_inline __u64 fwctl_bpf_caller_cgroup(void)
+{
+	return bpf_get_current_cgroup_id();
+}
+
+/* True if @key is in the hash or array map @map (a set of ids). */
+#define fwctl_bpf_in_set(map, key)					\
+	({								\
+		__typeof__(key) __fwctl_key = (key);			\
+		bpf_map_lookup_elem(map, &__fwctl_key) != NULL;		\
+	})
+
+/* True if the RPC asks for at most @scope (enum fwctl_rpc_scope). */
+static __always_inline bool fwctl_bpf_scope_at_most(const struct fwctl_bpf_ctx *rpc,
+						    __u32 scope)
+{
+	return rpc->scope <= scope;
+}
 
 #endif

@@ -9,6 +9,9 @@
 #                                       current inputs (empty if not built)
 #   scripts/kernel.sh source            print the patched source tree
 #   scripts/kernel.sh tarball           print the downloaded source tarball
+#   scripts/kernel.sh compile-test      compile drivers/fwctl/ (the real mlx5
+#                                       driver as a module) against the
+#                                       patched tree
 #
 # The artifact directory holds bzImage, vmlinux, config and release. It
 # lives in the cache (FWCTL_BPF_CACHE, default ~/.cache/fwctl-bpf) under a
@@ -191,8 +194,36 @@ build() {
 	echo "$out_dir"
 }
 
+# The patched core must not break the drivers it serves: configure with
+# kernel/config.compile-test on top and compile drivers/fwctl/ only.
+compile_test() {
+	local src obj log
+	VARIANT=compile-test
+	src=$(prepare_source)
+	obj=$CACHE/build/compile-test
+	log=$obj.log
+	mkdir -p "$obj"
+	say "compiling drivers/fwctl/ with MLX5_CORE=m, FWCTL_MLX5=m; log: $log"
+	{
+		make -C "$src" O="$obj" ARCH=x86_64 tinyconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" $(fragments) &&
+		make -C "$src" O="$obj" ARCH=x86_64 olddefconfig
+	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "configuration failed"; }
+	check_config "$obj/.config"
+	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" W=1 drivers/fwctl/ >>"$log" 2>&1; then
+		grep -E 'error|warning' "$log" | head -n 20 >&2
+		die "drivers/fwctl/ does not compile; full log: $log"
+	fi
+	if grep -E '^/.*drivers/fwctl/.*(warning|error):' "$log" >&2; then
+		die "drivers/fwctl/ compiles with warnings (W=1); full log: $log"
+	fi
+	ls "$obj"/drivers/fwctl/*.o "$obj"/drivers/fwctl/mlx5/*.o >/dev/null ||
+		die "no objects in $obj/drivers/fwctl"
+	say "drivers/fwctl/ compiles: $(cd "$obj/drivers/fwctl" && ls ./*.o ./*/*.o | tr '\n' ' ')"
+}
+
 usage() {
-	sed -n '3,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 main() {
@@ -219,6 +250,10 @@ main() {
 		prepare_source ;;
 	tarball)
 		fetch_tarball ;;
+	compile-test)
+		exec 9>"$CACHE/lock"
+		flock 9
+		compile_test ;;
 	*) usage >&2; exit 2 ;;
 	esac
 }

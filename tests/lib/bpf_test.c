@@ -1,12 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_test.h"
+
+/*
+ * libbpf reports every refused load on stderr; the tests check the reasons
+ * themselves. FWCTL_BPF_TEST_VERBOSE=1 shows libbpf's messages again.
+ */
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+__attribute__((constructor)) static void bpf_test_quiet_libbpf(void)
+{
+	if (!getenv("FWCTL_BPF_TEST_VERBOSE"))
+		libbpf_set_print(quiet_print);
+}
 
 int bpf_test_load_must_fail(const char *name, char *log, size_t log_size)
 {

@@ -10,6 +10,7 @@
 
 #include "fwctl.h"
 #include "mlx5_ifc_user.h"
+#include "mlx5_names.h"
 
 Test(mlx5_ifc, encodes_the_mailbox_header_big_endian)
 {
@@ -58,4 +59,16 @@ Test(fwctl_lib, names_scopes_and_device_types)
 	cr_assert_str_eq(fwctl_scope_name(4), "unknown");
 	cr_assert_str_eq(fwctl_device_type_name(FWCTL_DEVICE_TYPE_MLX5), "mlx5");
 	cr_assert_str_eq(fwctl_device_type_name(0), "unknown");
+}
+
+Test(mlx5_names, names_opcodes_registers_and_statuses_from_the_kernel_source)
+{
+	cr_assert_str_eq(mlx5_opcode_name(MLX5_CMD_OP_QUERY_HCA_CAP), "QUERY_HCA_CAP");
+	cr_assert_str_eq(mlx5_opcode_name(MLX5_CMD_OP_ACCESS_REG), "ACCESS_REG");
+	cr_assert_str_eq(mlx5_register_name(0x9014), "MCIA");
+	cr_assert_str_eq(mlx5_status_name(0x3), "BAD_PARAM_ERR");
+	cr_assert_null(mlx5_opcode_name(0xfffe));
+	cr_assert_eq(mlx5_opcode_by_name("query_adapter"), MLX5_CMD_OP_QUERY_ADAPTER);
+	cr_assert_eq(mlx5_register_by_name("MNVDA"), 0x9024);
+	cr_assert_eq(mlx5_register_by_name("NOPE"), -1);
 }

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The standard audit record, for any policy: include after fwctl_bpf.h and
+ * fwctl_bpf_mlx5.h, call fwctl_audit_rpc(rpc) from rpc_done, and, for the
+ * strict mode, fwctl_audit_admit(rpc) from rpc_filter.
+ *
+ * The object gets two maps that `fwctl-bpf audit` reads from their pins:
+ *   fwctl_audit       BPF_MAP_TYPE_RINGBUF of struct fwctl_audit_record,
+ *                     never created with overwrite: a full ring drops the
+ *                     new record, which is counted, never an old one;
+ *   fwctl_audit_stats ARRAY of FWCTL_AUDIT_NR_STATS u64 counters
+ *                     (records, lost, strict rejects).
+ * For every RPC the policy sees, records + lost grows by exactly one, so
+ * records + lost == the device's bpf/rpcs counter while it is the only
+ * recorder.
+ *
+ * Knobs (rodata, set before load, e.g. fwctl-bpf attach --set):
+ *   fwctl_audit_strict: reject with -ENOBUFS what cannot be recorded, as
+ *   auditd's "deny access if no audit trail can be made".
+ */
+#ifndef FWCTL_AUDIT_BPF_H
+#define FWCTL_AUDIT_BPF_H
+
+#include "fwctl_audit_common.h"
+
+#ifndef FWCTL_AUDIT_RING_SIZE
+#define FWCTL_AUDIT_RING_SIZE	(256 * 1024)
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FWCTL_AUDIT_RING_SIZE);
+} fwctl_audit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWCTL_AUDIT_NR_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} fwctl_audit_stats SEC(".maps");
+
+const volatile bool fwctl_audit_strict;
+
+static __always_inline void fwctl_audit_count(__u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&fwctl_audit_stats, &stat);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/*
+ * Strict mode, in rpc_filter: refuse the RPC before the firmware runs it if
+ * the ring has no room for its record now. A record can still be lost to a
+ * concurrent writer between here and rpc_done; fwctl_audit_rpc() then
+ * withholds the response with -ENOBUFS.
+ * Return: FWCTL_BPF_ALLOW or -ENOBUFS.
+ */
+static __always_inline int fwctl_audit_admit(struct fwctl_bpf_ctx *rpc)
+{
+	__u64 avail;
+
+	if (!fwctl_audit_strict)
+		return FWCTL_BPF_ALLOW;
+	avail = bpf_ringbuf_query(&fwctl_audit, BPF_RB_RING_SIZE) -
+		bpf_ringbuf_query(&fwctl_audit, BPF_RB_AVAIL_DATA);
+	/* a record plus the ring's 8-byte header */
+	if (avail >= sizeof(struct fwctl_audit_record) + 8)
+		return FWCTL_BPF_ALLOW;
+	fwctl_audit_count(FWCTL_AUDIT_STAT_STRICT_REJECTS);
+	return -ENOBUFS;
+}
+
+static __always_inline __u8 fwctl_audit_verdict(const struct fwctl_bpf_ctx *rpc)
+{
+	if (rpc->flags & FWCTL_BPF_RPC_REJECTED)
+		return FWCTL_AUDIT_REJECTED;
+	if (rpc->flags & FWCTL_BPF_RPC_REPLIED)
+		return FWCTL_AUDIT_REPLIED;
+	return rpc->status ? FWCTL_AUDIT_FAILED : FWCTL_AUDIT_ALLOWED;
+}
+
+static __always_inline void fwctl_audit_mlx5(struct fwctl_bpf_ctx *rpc,
+					     struct fwctl_audit_record *r)
+{
+	const __u8 *in = fwctl_bpf_request_data(rpc, 0,
+						MLX5_ST_SZ_BYTES(mbox_in_hdr));
+	__u32 syndrome;
+	__u8 status;
+
+	if (in) {
+		r->opcode = MLX5_GET(mbox_in_hdr, in, opcode);
+		r->op_mod = MLX5_GET(mbox_in_hdr, in, op_mod);
+		if (fwctl_mlx5_is_access_reg(r->opcode))
+			r->reg_id = MLX5_GET(access_register_in, in, register_id);
+	}
+	if (!rpc->status && !fwctl_mlx5_response_status(rpc, &status, &syndrome)) {
+		r->fw_status = status;
+		r->fw_syndrome = syndrome;
+	}
+}
+
+/*
+ * Write the record of this RPC, in rpc_done.
+ * Return: 0, or -ENOBUFS in strict mode when the record was lost (the
+ * caller returns it to withhold the response).
+ */
+static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
+{
+	struct fwctl_audit_record *r;
+	__u64 id;
+
+	r = bpf_ringbuf_reserve(&fwctl_audit, sizeof(*r), 0);
+	if (!r) {
+		fwctl_audit_count(FWCTL_AUDIT_STAT_LOST);
+		return fwctl_audit_strict ? -ENOBUFS : 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->version = FWCTL_AUDIT_VERSION;
+	r->size = sizeof(*r);
+	r->flags = rpc->flags;
+	r->seq = rpc->seq;
+	r->boot_ns = bpf_ktime_get_boot_ns();
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->dev_index = rpc->dev_index;
+	r->device_type = rpc->device_type;
+	id = bpf_get_current_pid_tgid();
+	r->pid = (__u32)id;
+	r->tgid = id >> 32;
+	id = bpf_get_current_uid_gid();
+	r->uid = (__u32)id;
+	r->gid = id >> 32;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->scope = rpc->scope;
+	r->in_len = rpc->in_len;
+	r->out_len = rpc->out_len;
+	r->status = rpc->status;
+	r->verdict = fwctl_audit_verdict(rpc);
+	r->policy_id = rpc->policy_id;
+	__builtin_memcpy(r->policy, rpc->policy, sizeof(r->policy));
+	r->head_len = fwctl_bpf_copy(rpc, FWCTL_BPF_REQUEST, 0, r->head,
+				     sizeof(r->head));
+	if ((__s32)r->head_len < 0)
+		r->head_len = 0;
+	if (rpc->device_type == FWCTL_DEVICE_TYPE_MLX5)
+		fwctl_audit_mlx5(rpc, r);
+	bpf_ringbuf_submit(r, 0);
+	fwctl_audit_count(FWCTL_AUDIT_STAT_RECORDS);
+	return 0;
+}
+
+#endif
