@@ -88,9 +88,9 @@ $(BUILD)/kernel-dir: FORCE | deps
 	$(Q)d=$$(scripts/kernel.sh build) && \
 		{ [ "$$(cat $@ 2>/dev/null)" = "$$d" ] || echo "$$d" >$@; }
 
-$(BUILD)/vmlinux.h: $(BUILD)/kernel-dir
+$(BUILD)/vmlinux.h: $(BUILD)/kernel-dir scripts/vmlinux-h.sh
 	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file $$(cat $<)/vmlinux format c >$@.tmp && mv $@.tmp $@
+	$(Q)scripts/vmlinux-h.sh $$(cat $<)/vmlinux >$@.tmp && mv $@.tmp $@
 
 # mlx5's interface definitions and the fwctl uAPI, from the same source
 # tree as the kernel (bookworm's linux-libc-dev predates fwctl).

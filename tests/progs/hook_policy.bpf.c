@@ -18,10 +18,12 @@ __u8 reply_byte;
 int redact_off = -1;		/* >= 0: write redact_val at this response offset */
 __u8 redact_val;
 int done_ret;			/* returned by rpc_done */
+int observe_off = -1;		/* >= 0: record the request byte here in seen_byte */
 
 /* observations */
 __u64 filter_calls, done_calls;
 __u32 seen_opcode;		/* opcode this policy saw in rpc_filter */
+int seen_byte = -1;		/* request byte at observe_off in rpc_filter */
 struct seen_ctx filter_ctx, done_ctx;
 __u8 done_resp[16];		/* first response bytes seen in rpc_done */
 int done_resp_ok;
@@ -56,6 +58,11 @@ int BPF_PROG(hook_filter, struct fwctl_bpf_ctx *rpc)
 	filter_calls++;
 	copy_ctx(&filter_ctx, rpc);
 	seen_opcode = opcode;
+	if (observe_off >= 0) {
+		__u8 *b = fwctl_bpf_request_data(rpc, observe_off, 1);
+
+		seen_byte = b ? *b : -1;
+	}
 	if (match_opcode >= 0 && opcode != match_opcode)
 		return FWCTL_BPF_ALLOW;
 
@@ -87,7 +94,6 @@ int BPF_PROG(hook_done, struct fwctl_bpf_ctx *rpc)
 	__u8 *r;
 
 	done_calls++;
-	copy_ctx(&done_ctx, rpc);
 	r = fwctl_bpf_response_data(rpc, 0, sizeof(done_resp));
 	done_resp_ok = !!r;
 	if (r)
@@ -98,6 +104,7 @@ int BPF_PROG(hook_done, struct fwctl_bpf_ctx *rpc)
 		if (b)
 			*b = redact_val;
 	}
+	copy_ctx(&done_ctx, rpc);	/* last: flags include this op's */
 	return done_ret;
 }
 
