@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "policy.h"
@@ -85,4 +88,142 @@ int fwctl_policy_set_name(struct bpf_object *obj, const char *name)
 	memset(p, 0, size);
 	memcpy(p, name, strlen(name));
 	return 0;
+}
+
+/* The member of struct @t named @name, or NULL; its index in *@idx */
+static const struct btf_member *member_by_name(const struct btf *btf, const struct btf_type *t,
+					       const char *name, int *idx)
+{
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name)) {
+			*idx = i;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+static bool is_func_ptr(const struct btf *btf, __u32 type_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t);
+}
+
+/* Members copied as bytes: integers, enums and arrays of them. */
+static bool is_plain_data(const struct btf *btf, __u32 type_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, type_id));
+
+	return t && (btf_is_int(t) || btf_is_any_enum(t) || btf_is_array(t));
+}
+
+static int fill_value(const struct btf *kbtf, const struct btf_type *kops, char *kdata,
+		      const struct btf *obtf, const struct btf_type *oops, const char *odata,
+		      size_t osize)
+{
+	const struct btf_member *km = btf_members(kops);
+	int i;
+
+	for (i = 0; i < btf_vlen(kops); i++, km++) {
+		const char *name = btf__name_by_offset(kbtf, km->name_off);
+		__u32 koff = btf_member_bit_offset(kops, i) / 8;
+		const struct btf_member *om;
+		__s64 ksize, osz;
+		__u32 ooff;
+		int oi;
+
+		om = member_by_name(obtf, oops, name, &oi);
+		if (!om)
+			continue;	/* not set by the object: stays zero */
+		ooff = btf_member_bit_offset(oops, oi) / 8;
+		if (is_func_ptr(kbtf, km->type)) {
+			const struct bpf_program *prog;
+			unsigned long fd;
+
+			if (ooff + sizeof(prog) > osize)
+				return -EINVAL;
+			memcpy(&prog, odata + ooff, sizeof(prog));
+			if (!prog)
+				continue;
+			fd = bpf_program__fd(prog);
+			if ((long)fd < 0)
+				return -EBADF;
+			memcpy(kdata + koff, &fd, sizeof(fd));
+			continue;
+		}
+		if (!is_plain_data(kbtf, km->type) || btf_member_bitfield_size(kops, i))
+			continue;	/* private (list, pointers): stays zero */
+		ksize = btf__resolve_size(kbtf, km->type);
+		osz = btf__resolve_size(obtf, om->type);
+		if (ksize < 0 || osz != ksize || ooff + (size_t)osz > osize)
+			return -EINVAL;
+		memcpy(kdata + koff, odata + ooff, ksize);
+	}
+	return 0;
+}
+
+int fwctl_policy_write_value(struct bpf_object *obj)
+{
+	const struct btf *obtf = bpf_object__btf(obj);
+	struct bpf_map *map = fwctl_policy_ops_map(obj);
+	const struct btf_type *vt, *kops, *oops;
+	const struct btf_member *data;
+	struct btf *kbtf;
+	size_t osize;
+	const char *odata;
+	char *value = NULL;
+	__u32 zero = 0;
+	__s32 vid;
+	int err, idx;
+
+	if (!map)
+		return -ENOENT;
+	if (bpf_map__fd(map) < 0)
+		return -EBADF;		/* not loaded */
+	odata = bpf_map__initial_value(map, &osize);
+	oops = btf__type_by_id(obtf, bpf_map__btf_value_type_id(map));
+	if (!odata || !oops || !btf_is_struct(oops))
+		return -EINVAL;
+
+	kbtf = btf__load_vmlinux_btf();
+	if (!kbtf)
+		return -errno;
+	err = -ENOENT;
+	vid = btf__find_by_name_kind(kbtf, FWCTL_POLICY_VALUE_TYPE, BTF_KIND_STRUCT);
+	if (vid < 0)
+		goto out;
+	err = -EINVAL;
+	vt = btf__type_by_id(kbtf, vid);
+	if (vt->size != bpf_map__value_size(map))
+		goto out;
+	data = member_by_name(kbtf, vt, "data", &idx);
+	if (!data)
+		goto out;
+	kops = btf__type_by_id(kbtf, btf__resolve_type(kbtf, data->type));
+	if (!kops || !btf_is_struct(kops))
+		goto out;
+	err = -ENOMEM;
+	value = calloc(1, vt->size);
+	if (!value)
+		goto out;
+	err = fill_value(kbtf, kops, value + btf_member_bit_offset(vt, idx) / 8, obtf, oops,
+			 odata, osize);
+	if (err)
+		goto out;
+	err = bpf_map_update_elem(bpf_map__fd(map), &zero, value, 0) ? -errno : 0;
+out:
+	free(value);
+	btf__free(kbtf);
+	return err;
 }

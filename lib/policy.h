@@ -26,4 +26,18 @@ int fwctl_policy_set_u32(struct bpf_object *obj, const char *field, uint32_t val
 /* Set the policy's name (truncated names are refused); 0 or -errno */
 int fwctl_policy_set_name(struct bpf_object *obj, const char *name);
 
+/*
+ * Write @obj's loaded ops map value to the kernel, as libbpf does at
+ * attach time (libbpf >= 1.3 writes it only there): program slots get the
+ * fds of the programs libbpf loaded, scalar and array members are copied
+ * by name from the object's initial value, private members stay zero.
+ * Needed before a map can replace another one by BPF_LINK_UPDATE on a
+ * link libbpf did not create (a pinned one). Needs the running kernel's
+ * BTF (btf__load_vmlinux_btf). Returns 0 or -errno.
+ */
+int fwctl_policy_write_value(struct bpf_object *obj);
+
+/* Name of the vmlinux BTF type of a fwctl_bpf_ops map's value */
+#define FWCTL_POLICY_VALUE_TYPE "bpf_struct_ops_fwctl_bpf_ops"
+
 #endif

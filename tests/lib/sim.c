@@ -156,6 +156,19 @@ int sim_add(void)
 	return write_file(SIM_DEBUGFS "/add", "1");
 }
 
+int sim_add_private(void)
+{
+	int ret = sim_add(), k;
+
+	if (ret)
+		return ret;
+	/* add takes the lowest free index: the new one is the highest */
+	for (k = 63; k >= 0; k--)
+		if (sim_exists(k))
+			return k;
+	return -ENODEV;
+}
+
 int sim_remove(int k)
 {
 	char s[16];

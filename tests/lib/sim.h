@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <fwctl/fwctl.h>
 
+#include <mlx5/fwctl_mlx5_names.h>
+
 #include "mlx5_ifc_user.h"
 #include "mlx5_ifc_extra.h"
 
@@ -61,6 +63,12 @@ ssize_t sim_state(int k, char *buf, size_t len);
 /* add one device; remove device simK */
 int sim_add(void);
 int sim_remove(int k);
+/*
+ * Add a device for one test to change state on (firmware config, fault,
+ * fail-closed, removal) without touching sim0/sim1; returns its index, or
+ * a negative errno. sim_restore() removes it.
+ */
+int sim_add_private(void);
 /* write SPEC to simK/fault ("off", "status 0x3 1", ...); read it back */
 int sim_fault(int k, const char *spec);
 int sim_fault_get(int k, char *buf, size_t len);

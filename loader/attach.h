@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* attach/swap option parsing, exposed for the unit tests. */
+#ifndef FWCTL_BPF_LOADER_ATTACH_H
+#define FWCTL_BPF_LOADER_ATTACH_H
+
+#ifdef __bpf__
+#error "userspace only"
+#endif
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ATTACH_MAX_SETS 32
+
+enum attach_match {
+	MATCH_OBJECT,		/* what the object's ops say */
+	MATCH_DEVICE,		/* --device: one device by index */
+	MATCH_TYPE,		/* --type: every device of a driver */
+	MATCH_ALL,		/* --all: every device */
+};
+
+struct attach_opts {
+	const char *object;
+	const char *name;		/* --name, NULL: the object's */
+	enum attach_match match;
+	uint32_t dev_index;
+	uint32_t device_type;
+	bool has_prio;
+	uint32_t prio;
+	const char *sets[ATTACH_MAX_SETS];
+	int nr_sets;
+};
+
+/*
+ * "attach" arguments after the verb; with @swap, "swap NAME NEW.bpf.o"
+ * (only --set allowed: the new policy inherits the running one's match).
+ * 0, or CMD_USAGE with the error printed.
+ */
+int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap);
+
+#endif

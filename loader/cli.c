@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Global options and the top-level command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "main.h"
+
+static int do_help(int argc, char **argv)
+{
+	if (json_output) {
+		jw_null(json_wtr);
+		return 0;
+	}
+	fprintf(stderr,
+		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       %s help\n"
+		"\n"
+		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | rpc }\n"
+		"\n"
+		"       %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
+		"                 [--name NAME] [--prio PRIO] [--set KEY=VALUE]...\n"
+		"       %s swap NAME NEW.bpf.o [--set KEY=VALUE]...\n"
+		"       %s detach NAME\n"
+		"       %s list\n"
+		"       %s inspect POLICY.bpf.o\n"
+		"       %s stats\n"
+		"       %s status\n"
+		"       %s rpc /dev/fwctl/fwctlN [--scope SCOPE] OPCODE [FIELD=VALUE]...\n"
+		"\n"
+		"       OPTIONS := { -j|--json [-p|--pretty] | -v|--verbose | -V|--version }\n"
+		"\n"
+		"Policies are pinned under %s/NAME/. \"%s COMMAND help\" describes a command.\n",
+		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name,
+		bin_name, bin_name, pin_root(), bin_name);
+	return 0;
+}
+
+static int do_version(int argc, char **argv)
+{
+	if (json_output) {
+		jw_start_object(json_wtr);
+		jw_string_field(json_wtr, "version", FWCTL_BPF_VERSION);
+		jw_end_object(json_wtr);
+		return 0;
+	}
+	printf("%s v%s\nusing libbpf %s\n", bin_name, FWCTL_BPF_VERSION, libbpf_version_string());
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "help", do_help },
+	{ "attach", do_attach },
+	{ "detach", do_detach },
+	{ "swap", do_swap },
+	{ "list", do_list },
+	{ "inspect", do_inspect },
+	{ "stats", do_stats },
+	{ "status", do_status },
+	{ "rpc", do_rpc },
+	{ "version", do_version },
+	{ 0 }
+};
+
+/*
+ * Global options are accepted anywhere as separate words, as bpftool's
+ * getopt permutation allows: "fwctl-bpf list -j" == "fwctl-bpf -j list".
+ * They are removed from argv; everything else is the command's.
+ */
+static int take_global_options(int *argcp, char **argv, bool *version)
+{
+	int i, n = 0;
+
+	for (i = 0; i < *argcp; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			for (; i < *argcp; i++)
+				argv[n++] = argv[i];
+			break;
+		}
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			json_output = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			json_output = pretty_output = true;	/* -p implies -j */
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			*version = true;
+		} else if (!strcmp(a, "-jp") || !strcmp(a, "-pj")) {
+			json_output = pretty_output = true;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	*argcp = n;
+	return 0;
+}
+
+int fwctl_bpf_main(int argc, char **argv)
+{
+	bool version = false;
+	int ret;
+
+	json_output = pretty_output = verbose = false;
+	json_wtr = NULL;
+	libbpf_log_reset();
+	libbpf_set_print(print_libbpf);
+
+	NEXT_ARG();	/* argv[0] */
+	take_global_options(&argc, argv, &version);
+	if (argc && !strcmp(argv[0], "--"))
+		NEXT_ARG();
+
+	if (json_output) {
+		json_wtr = jw_new(stdout, pretty_output);
+		if (!json_wtr) {
+			json_output = false;
+			p_err("can't create JSON writer");
+			return EXIT_ERR;
+		}
+	}
+	if (version)
+		ret = do_version(argc, argv);
+	else if (argc && argv[0][0] == '-' && !is_help(argv[0]))
+		ret = usage_err("unknown option %s (see \"%s help\")", argv[0], bin_name);
+	else if (argc && is_help(argv[0]))
+		ret = do_help(argc, argv);
+	else
+		ret = cmd_select(cmds, argc, argv, do_help);
+	if (json_output)
+		jw_destroy(&json_wtr);
+	fflush(stdout);
+	return ret == 0 ? EXIT_OK : ret == CMD_USAGE ? EXIT_USAGE : EXIT_ERR;
+}

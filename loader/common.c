@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Messages, command dispatch, libbpf logging and pin paths. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fwctl/fwctl.h>
+
+#include "main.h"
+
+const char *bin_name = "fwctl-bpf";
+bool json_output;
+bool pretty_output;
+bool verbose;
+json_writer_t *json_wtr;
+
+bool is_prefix(const char *pfx, const char *str)
+{
+	return pfx && *pfx && !strncmp(str, pfx, strlen(pfx));
+}
+
+bool is_help(const char *arg)
+{
+	return !strcmp(arg, "help") || !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int argc, char **argv))
+{
+	int i;
+
+	if (argc < 1)
+		return help(argc, argv);
+	for (i = 0; cmds[i].cmd; i++)
+		if (is_prefix(argv[0], cmds[i].cmd))
+			return cmds[i].func(argc - 1, argv + 1);
+	help(argc - 1, argv + 1);
+	return CMD_USAGE;
+}
+
+static void vp_err(const char *fmt, va_list ap)
+{
+	if (json_output) {
+		char msg[1024];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		if (!json_wtr) {
+			json_wtr = jw_new(stdout, pretty_output);
+			if (!json_wtr)
+				return;
+		}
+		jw_start_object(json_wtr);
+		jw_string_field(json_wtr, "error", msg);
+		jw_end_object(json_wtr);
+		return;
+	}
+	fprintf(stderr, "Error: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
+void p_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vp_err(fmt, ap);
+	va_end(ap);
+}
+
+int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vp_err(fmt, ap);
+	va_end(ap);
+	return CMD_USAGE;
+}
+
+void p_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json_output)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+/* libbpf */
+
+static char fail_reason[512];
+static char fail_prog[64];
+
+void libbpf_log_reset(void)
+{
+	fail_reason[0] = '\0';
+	fail_prog[0] = '\0';
+}
+
+const char *load_failure_reason(void)
+{
+	return fail_reason;
+}
+
+const char *load_failure_prog(void)
+{
+	return fail_prog;
+}
+
+static bool is_log_summary(const char *line, size_t len)
+{
+	static const char *const skip[] = {
+		"processed ", "verification time", "stack depth", "max_states_per_insn",
+		"peak_states", "mark_read",
+	};
+	size_t i;
+
+	if (!len)
+		return true;
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strncmp(line, skip[i], strlen(skip[i])))
+			return true;
+	return false;
+}
+
+/*
+ * libbpf prints a failed program's verifier log as one message:
+ * "prog 'NAME': -- BEGIN PROG LOAD LOG --\n<log>-- END PROG LOAD LOG --\n".
+ * The reason is the log's last line that is not a statistic.
+ */
+static void keep_load_log(const char *msg)
+{
+	const char *begin = strstr(msg, "-- BEGIN PROG LOAD LOG --\n");
+	const char *end, *p, *line = NULL;
+	size_t line_len = 0;
+
+	if (!begin)
+		return;
+	p = strstr(msg, "prog '");
+	if (p && p < begin) {
+		const char *q = strchr(p + 6, '\'');
+
+		if (q)
+			snprintf(fail_prog, sizeof(fail_prog), "%.*s", (int)(q - p - 6), p + 6);
+	}
+	begin += strlen("-- BEGIN PROG LOAD LOG --\n");
+	end = strstr(begin, "-- END PROG LOAD LOG --");
+	if (!end)
+		end = begin + strlen(begin);
+	for (p = begin; p < end;) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t len = (nl ? nl : end) - p;
+
+		if (!is_log_summary(p, len)) {
+			line = p;
+			line_len = len;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (line)
+		snprintf(fail_reason, sizeof(fail_reason), "%.*s", (int)line_len, line);
+}
+
+int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[64 * 1024];
+	va_list cp;
+
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	va_copy(cp, ap);
+	vsnprintf(msg, sizeof(msg), fmt, cp);
+	va_end(cp);
+	if (level == LIBBPF_WARN)
+		keep_load_log(msg);
+	return fputs(msg, stderr);
+}
+
+/* Pins */
+
+const char *pin_root(void)
+{
+	const char *root = getenv("FWCTL_BPF_PIN_ROOT");
+
+	return root && *root ? root : FWCTL_BPF_PIN_ROOT;
+}
+
+int pin_path(char *buf, size_t size, const char *name, const char *file)
+{
+	int n;
+
+	if (file)
+		n = snprintf(buf, size, "%s/%s/%s", pin_root(), name, file);
+	else
+		n = snprintf(buf, size, "%s/%s", pin_root(), name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int check_policy_name(const char *name)
+{
+	const char *p;
+
+	if (!*name || strlen(name) >= 16)
+		return -ENAMETOOLONG;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return -EINVAL;
+	return 0;
+}
+
+void pin_name(char *buf, size_t size, const char *map_name)
+{
+	const char *dot = strchr(map_name, '.');
+	char *p;
+
+	snprintf(buf, size, "%s", dot ? dot + 1 : map_name);
+	for (p = buf; *p; p++)
+		if (*p == '.')
+			*p = '_';
+}
+
+int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int remove_pin_dir(const char *path)
+{
+	struct dirent *de;
+	char file[PATH_MAX + NAME_MAX + 2];
+	DIR *d = opendir(path);
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		if (unlink(file) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(path) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Devices */
+
+static const struct {
+	const char *name;
+	unsigned int type;
+} device_types[] = {
+	{ "any", 0 },
+	{ "mlx5", FWCTL_DEVICE_TYPE_MLX5 },
+	{ "cxl", FWCTL_DEVICE_TYPE_CXL },
+	{ "pds", FWCTL_DEVICE_TYPE_PDS },
+	{ "bnxt", FWCTL_DEVICE_TYPE_BNXT },
+};
+
+int parse_device_type(const char *s)
+{
+	unsigned long v;
+	size_t i;
+	char *end;
+
+	for (i = 0; i < sizeof(device_types) / sizeof(device_types[0]); i++)
+		if (!strcmp(s, device_types[i].name))
+			return device_types[i].type;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (!*s || *end || errno || v > INT_MAX)
+		return -1;
+	return v;
+}
+
+int parse_device(const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	if (!strncmp(s, "/dev/fwctl/", 11))
+		s += 11;
+	if (!strncmp(s, "fwctl", 5))
+		s += 5;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > INT_MAX)
+		return -1;
+	return v;
+}

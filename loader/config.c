@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "config.h"
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+int policy_for_each_var(struct bpf_object *obj,
+			int (*fn)(const struct policy_var *var, void *ctx), void *ctx)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+
+	if (!btf)
+		return -ENOENT;
+	bpf_object__for_each_map(map, obj) {
+		const char *sec = strchr(bpf_map__name(map), '.');
+		const struct btf_var_secinfo *vs;
+		const struct btf_type *t;
+		size_t size;
+		char *data;
+		int i, id, err;
+
+		if (!bpf_map__is_internal(map) || !sec)
+			continue;
+		id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+		data = bpf_map__initial_value(map, &size);
+		if (id < 0 || !data)
+			continue;
+		t = btf__type_by_id(btf, id);
+		for (i = 0, vs = btf_var_secinfos(t); i < btf_vlen(t); i++, vs++) {
+			const struct btf_type *v = btf__type_by_id(btf, vs->type);
+			struct policy_var var;
+
+			if (!v || !btf_is_var(v) || btf_var(v)->linkage == BTF_VAR_STATIC)
+				continue;
+			if (vs->offset + (size_t)vs->size > size)
+				continue;
+			var = (struct policy_var){
+				.name = btf__name_by_offset(btf, v->name_off),
+				.section = sec,
+				.map_name = bpf_map__name(map),
+				.type_id = v->type,
+				.size = vs->size,
+				.data = data + vs->offset,
+				.read_only = !strncmp(sec, ".rodata", 7),
+			};
+			err = fn(&var, ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+struct find_ctx {
+	const char *name;
+	struct policy_var *var;
+};
+
+static int find_one(const struct policy_var *var, void *ctx)
+{
+	struct find_ctx *f = ctx;
+
+	if (strcmp(var->name, f->name))
+		return 0;
+	*f->var = *var;
+	return 1;
+}
+
+int policy_find_var(struct bpf_object *obj, const char *name, struct policy_var *var)
+{
+	struct find_ctx f = { name, var };
+
+	return policy_for_each_var(obj, find_one, &f) == 1 ? 0 : -ENOENT;
+}
+
+static bool is_char(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+
+	return t && btf_is_int(t) && t->size == 1;
+}
+
+static int parse_int(const struct btf_type *t, const char *s, void *dst, char *msg, size_t len)
+{
+	bool is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+	bool is_bool = btf_int_encoding(t) & BTF_INT_BOOL;
+	unsigned int bits = t->size * 8;
+	char *end;
+
+	if (t->size > 8 || (t->size & (t->size - 1))) {
+		snprintf(msg, len, "integers of %u bytes are not supported", t->size);
+		return -EINVAL;
+	}
+	if (is_bool && (!strcmp(s, "true") || !strcmp(s, "false")))
+		s = s[0] == 't' ? "1" : "0";
+	errno = 0;
+	if (is_signed) {
+		long long v = strtoll(s, &end, 0);
+		long long max = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
+
+		if (!*s || *end || errno || v > max || v < -max - 1)
+			goto range;
+		memcpy(dst, &v, t->size);	/* little endian: the low bytes */
+	} else {
+		unsigned long long v = strtoull(s, &end, 0);
+		unsigned long long max = bits == 64 ? ULLONG_MAX : (1ULL << bits) - 1;
+
+		if (!*s || *end || errno || v > max || *s == '-' || (is_bool && v > 1))
+			goto range;
+		memcpy(dst, &v, t->size);
+	}
+	return 0;
+range:
+	snprintf(msg, len, "'%s' is not a valid %s%s of %u bytes", s,
+		 is_bool ? "bool" : is_signed ? "signed integer" : "unsigned integer",
+		 "", t->size);
+	return -ERANGE;
+}
+
+static int parse_enum(const struct btf *btf, const struct btf_type *t, const char *s, void *dst,
+		      char *msg, size_t len)
+{
+	long long v;
+	char *end;
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++) {
+		const char *name;
+		long long val;
+
+		if (btf_is_enum(t)) {
+			name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+			val = btf_enum(t)[i].val;
+		} else {
+			name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
+			val = btf_enum64_value(&btf_enum64(t)[i]);
+		}
+		if (!strcmp(name, s)) {
+			memcpy(dst, &val, t->size);
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (!*s || *end || errno) {
+		snprintf(msg, len, "'%s' is not an enumerator or a number", s);
+		return -EINVAL;
+	}
+	memcpy(dst, &v, t->size);
+	return 0;
+}
+
+int policy_set_var(struct bpf_object *obj, const char *assignment, char *msg, size_t msg_size)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const char *eq = strchr(assignment, '=');
+	const struct btf_type *t;
+	struct policy_var var;
+	char key[128], buf[256];
+	const char *value;
+	__u32 id;
+	int err;
+
+	if (!eq || eq == assignment || eq - assignment >= (long)sizeof(key)) {
+		snprintf(msg, msg_size, "'%s' is not KEY=VALUE", assignment);
+		return -EINVAL;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
+	value = eq + 1;
+	if (policy_find_var(obj, key, &var)) {
+		snprintf(msg, msg_size, "no variable '%s' in the policy's data sections", key);
+		return -ENOENT;
+	}
+	id = var.type_id;
+	t = skip_mods(btf, &id);
+	if (!t || var.size > sizeof(buf)) {
+		snprintf(msg, msg_size, "variable '%s' cannot be set", key);
+		return -EINVAL;
+	}
+	memset(buf, 0, sizeof(buf));
+	if (btf_is_int(t)) {
+		err = parse_int(t, value, buf, msg, msg_size);
+	} else if (btf_is_any_enum(t)) {
+		err = parse_enum(btf, t, value, buf, msg, msg_size);
+	} else if (btf_is_array(t) && is_char(btf, btf_array(t)->type)) {
+		err = 0;
+		if (strlen(value) >= var.size) {
+			snprintf(msg, msg_size, "'%s' does not fit in %s (%zu bytes with its NUL)",
+				 value, key, var.size);
+			err = -ENAMETOOLONG;
+		} else {
+			memcpy(buf, value, strlen(value));
+		}
+	} else {
+		char type[64];
+
+		policy_var_type_name(btf, var.type_id, type, sizeof(type));
+		snprintf(msg, msg_size, "variable '%s' has type %s; only integers, enums and "
+			 "char arrays can be set", key, type);
+		err = -EOPNOTSUPP;
+	}
+	if (err)
+		return err;
+	memcpy(var.data, buf, var.size);
+	return 0;
+}
+
+void policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+	const char *name;
+
+	while (t && btf_is_mod(t)) {
+		type_id = t->type;
+		t = btf__type_by_id(btf, type_id);
+	}
+	if (!t) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	name = btf__name_by_offset(btf, t->name_off);
+	if (btf_is_array(t)) {
+		char elem[48];
+
+		policy_var_type_name(btf, btf_array(t)->type, elem, sizeof(elem));
+		snprintf(buf, size, "%s[%u]", elem, btf_array(t)->nelems);
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		snprintf(buf, size, "%s %s", btf_is_struct(t) ? "struct" : "union",
+			 *name ? name : "(anon)");
+	} else if (btf_is_any_enum(t)) {
+		snprintf(buf, size, "enum %s", *name ? name : "(anon)");
+	} else if (btf_is_ptr(t)) {
+		snprintf(buf, size, "pointer");
+	} else {
+		snprintf(buf, size, "%s", *name ? name : "?");
+	}
+}
+
+int policy_var_format(const struct btf *btf, const struct policy_var *var, char *buf,
+		      size_t size)
+{
+	__u32 id = var->type_id;
+	const struct btf_type *t = skip_mods(btf, &id);
+	const unsigned char *d = var->data;
+	size_t i, n;
+
+	if (t && (btf_is_int(t) || btf_is_any_enum(t)) && t->size <= 8 && var->size == t->size) {
+		unsigned long long u = 0;
+
+		memcpy(&u, d, t->size);
+		if ((btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)) ||
+		    (btf_is_any_enum(t) && btf_kflag(t))) {
+			unsigned int shift = 64 - t->size * 8;
+			long long s = (long long)(u << shift) >> shift;
+
+			snprintf(buf, size, "%lld", s);
+		} else {
+			snprintf(buf, size, "%llu", u);
+		}
+		return 1;
+	}
+	if (t && btf_is_array(t) && is_char(btf, btf_array(t)->type)) {
+		snprintf(buf, size, "%.*s", (int)strnlen((const char *)d, var->size), d);
+		return 0;
+	}
+	n = 0;
+	buf[0] = '\0';
+	for (i = 0; i < var->size && i < 16 && n + 4 < size; i++)
+		n += snprintf(buf + n, size - n, "%s%02x", i ? " " : "", d[i]);
+	if (i < var->size && n + 4 < size)
+		snprintf(buf + n, size - n, " ...");
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwctl-bpf, the loader: what its command files share. bpftool's layout:
+ * one file per verb group with do_<verb>() handlers and do_help(), a
+ * command table matched by prefix, p_err()/p_info() for messages and a
+ * JSON writer for -j/-p.
+ */
+#ifndef FWCTL_BPF_LOADER_MAIN_H
+#define FWCTL_BPF_LOADER_MAIN_H
+
+#ifdef __bpf__
+#error "userspace only"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+#include "json_writer.h"
+
+#define FWCTL_BPF_VERSION	"0.1"
+/* Where policies are pinned; FWCTL_BPF_PIN_ROOT overrides it. */
+#define FWCTL_BPF_PIN_ROOT	"/sys/fs/bpf/fwctl"
+
+/* Exit codes (documented in docs/fwctl-bpf.8) */
+#define EXIT_OK		0
+#define EXIT_ERR	1	/* the command failed */
+#define EXIT_USAGE	2	/* bad command line */
+
+/* Handlers return 0, -1 (failed; message printed) or CMD_USAGE. */
+#define CMD_USAGE	(-2)
+
+extern const char *bin_name;
+extern bool json_output;
+extern bool pretty_output;
+extern bool verbose;
+extern json_writer_t *json_wtr;
+
+struct cmd {
+	const char *cmd;
+	int (*func)(int argc, char **argv);
+};
+
+/* Run the command whose name @argv[0] is a prefix of; help if argc is 0 */
+int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int argc, char **argv));
+bool is_prefix(const char *pfx, const char *str);
+/* "help", "-h" or "--help" */
+bool is_help(const char *arg);
+
+/* "Error: ..." on stderr, or {"error": "..."} in JSON mode */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Information on stderr (not in JSON mode) */
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* p_err() and CMD_USAGE */
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The whole CLI, main() minus process setup; returns an exit code. */
+int fwctl_bpf_main(int argc, char **argv);
+
+/* libbpf messages: warnings to stderr, debug with -v; the verifier log
+ * of a failed load is also kept for load_failure_reason().
+ */
+int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
+void libbpf_log_reset(void);
+/* The verifier's reason for the last failed program load ("" if none) */
+const char *load_failure_reason(void);
+/* The program whose load failed last ("" if none) */
+const char *load_failure_prog(void);
+
+/* Pin root and paths under it */
+const char *pin_root(void);
+int pin_path(char *buf, size_t size, const char *name, const char *file);
+/* A policy name usable as a pin directory and kernel name */
+int check_policy_name(const char *name);
+/* bpffs refuses '.': "obj.bss" -> "bss", other '.' -> '_' */
+void pin_name(char *buf, size_t size, const char *map_name);
+/* Create @path and its parents (mode 0700 for new ones) */
+int mkdir_p(const char *path);
+/* Remove the directory @path and the pins in it (not recursive) */
+int remove_pin_dir(const char *path);
+
+/* Device matching */
+/* "mlx5", "cxl", ... or a number; -1 if unknown */
+int parse_device_type(const char *s);
+/* "/dev/fwctl/fwctlN", "fwctlN" or "N"; -1 if not one */
+int parse_device(const char *s);
+
+/* kernel.bpf_stats_enabled: programs' run_cnt/run_time_ns are counted */
+bool bpf_stats_enabled(void);
+
+/* Command groups */
+int do_attach(int argc, char **argv);
+int do_detach(int argc, char **argv);
+int do_swap(int argc, char **argv);
+int do_list(int argc, char **argv);
+int do_inspect(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_rpc(int argc, char **argv);
+
+#define NEXT_ARG()	({ argc--; argv++; })
+
+#endif
