@@ -120,10 +120,14 @@ $(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h tests/prog
 
 # bpftool 7.5 also fills bpf_map_skeleton.link (struct_ops auto-attach,
 # libbpf 1.5); libbpf 1.4 has no such field, and we attach explicitly.
+#
+# A program's shared header (tests/progs/NAME.h, the types of its
+# globals) is included by its skeleton, so users need not remember it.
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) | \
-		sed '/^\tmap->link = /d' >$@
+	$(Q){ [ ! -f tests/progs/$*.h ] || echo '#include "$*.h"'; \
+	      $(BPFTOOL) gen skeleton $< name $(subst -,_,$*) | \
+		sed '/^\tmap->link = /d'; } >$@
 
 $(BUILD)/obj/%.o: %.c $(GENERATED) $(wildcard lib/*.h bpf/*_common.h tests/lib/*.h tests/progs/*.h) | $(TEST_SKELS)
 	$(call msg,CC,$@)

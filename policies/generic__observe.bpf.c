@@ -31,7 +31,9 @@ int BPF_PROG(observe_done, struct fwctl_bpf_ctx *rpc)
 FWCTL_BPF_OPS(observe_ops) = {
 	.rpc_filter = (void *)observe_filter,
 	.rpc_done = (void *)observe_done,
-	.prio = 0,		/* first: sees every request before any reject */
+	/* last: its rpc_done sees the final outcome, after every other
+	 * policy's rewrite or redaction (rpc_done runs in prio order too) */
+	.prio = FWCTL_BPF_PRIO_LAST,
 	.name = "observe",
 };
 

@@ -3,9 +3,10 @@
 #
 # Build (or reuse) the fwctl-bpf test kernel.
 #
-#   scripts/kernel.sh [--debug] build   download, patch, configure, build;
+#   scripts/kernel.sh [--variant V] build
+#                                       download, patch, configure, build;
 #                                       print the artifact directory
-#   scripts/kernel.sh [--debug] dir     print the artifact directory of the
+#   scripts/kernel.sh [--variant V] dir print the artifact directory of the
 #                                       current inputs (empty if not built)
 #   scripts/kernel.sh source            print the patched source tree
 #   scripts/kernel.sh tarball           print the downloaded source tarball
@@ -13,7 +14,9 @@
 #                                       driver as a module) against the
 #                                       patched tree
 #
-# The artifact directory holds bzImage, vmlinux, config and release. It
+# A variant V adds kernel/config.V on top of kernel/config (--debug is
+# --variant debug: KASAN, lockdep, ...). The artifact directory holds
+# bzImage, vmlinux, config and release. It
 # lives in the cache (FWCTL_BPF_CACHE, default ~/.cache/fwctl-bpf) under a
 # key made of the source version, the patch series, the config fragments,
 # this script and the compiler, so a second run with the same inputs is a
@@ -97,6 +100,15 @@ fetch_tarball() {
 	echo "$tar"
 }
 
+# Digest of a series (names on stdin, patches in directory $1).
+series_digest() {
+	local p
+	while read -r p; do
+		echo "$p"
+		cat "$1/$p"
+	done | sha256sum
+}
+
 # One source tree per version. The patches applied to it are recorded
 # (copied) so a new series first reverts the old one: files untouched by
 # either keep their timestamps and make rebuilds only what changed.
@@ -105,8 +117,8 @@ prepare_source() {
 	applied=$src/.fwctl-bpf-applied
 
 	if [ -d "$src" ] && [ -d "$applied" ]; then
-		if [ "$(cd "$applied" && cat series 2>/dev/null; for p in $(cat series 2>/dev/null); do cat "$p"; done | sha256sum)" = \
-		     "$( (series; for p in $(series); do cat "$PATCHES/$p"; done) | sha256sum)" ]; then
+		if [ "$(series_digest "$applied" <"$applied/series")" = \
+		     "$(series | series_digest "$PATCHES")" ]; then
 			echo "$src"
 			return
 		fi
@@ -141,6 +153,15 @@ prepare_source() {
 	echo "$src"
 }
 
+# The fragments' lines in effect: a later fragment (the variant's) overrides
+# an earlier one's line for the same symbol, as merge_config.sh does.
+effective_fragments() {
+	awk '/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym) }
+	     /^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
+	     sym != "" { if (!(sym in line)) order[n++] = sym; line[sym] = $0; sym = "" }
+	     END { for (i = 0; i < n; i++) print line[order[i]] }' $(fragments)
+}
+
 # Every "CONFIG_X=v" and "# CONFIG_X is not set" line of the fragments must
 # hold in the final .config; Kconfig silently drops what it cannot satisfy.
 check_config() {
@@ -155,7 +176,7 @@ check_config() {
 			! grep -q "^$sym=" "$cfg" ||
 				{ echo "kernel: config: wanted $sym unset, got: $(grep "^$sym=" "$cfg")" >&2; bad=1; } ;;
 		esac
-	done < <(cat $(fragments))
+	done < <(effective_fragments)
 	[ "$bad" -eq 0 ] || die "the config fragment did not take effect (see above)"
 }
 
@@ -223,13 +244,18 @@ compile_test() {
 }
 
 usage() {
-	sed -n '3,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 main() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--debug) VARIANT=debug; shift ;;
+		--variant)
+			VARIANT=${2:?--variant needs a name}
+			[ -f "$ROOT/kernel/config.$VARIANT" ] ||
+				die "no kernel/config.$VARIANT for variant $VARIANT"
+			shift 2 ;;
 		-h|--help) usage; exit 0 ;;
 		*) break ;;
 		esac

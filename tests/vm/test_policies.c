@@ -16,6 +16,7 @@
 #include "fwctl_audit_common.h"
 #include "fwctl_policy_common.h"
 #include "mlx5_names.h"
+#include "policy.h"
 #include "sim.h"
 
 #include "policies/generic__observe.skel.h"
@@ -437,4 +438,70 @@ Test(policy, observe_records_every_decision_including_other_policies_rejects)
 	bpf_link__destroy(link);
 	generic__readonly__destroy(ro);
 	generic__observe__destroy(skel);
+}
+
+/* The site baseline of docs/policies.md, stacked as policies/site-baseline.sh does */
+
+static void set_prio(struct bpf_object *obj, uint32_t prio)
+{
+	cr_assert_eq(fwctl_policy_set_u32(obj, "prio", prio), 0);
+}
+
+Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
+{
+	struct generic__observe *obs = generic__observe__open_and_load();
+	struct generic__rate_limit *rl = generic__rate_limit__open();
+	struct mlx5__deny_nvconfig_write *nv = mlx5__deny_nvconfig_write__open_and_load();
+	struct mlx5__opcode_allowlist *al = mlx5__opcode_allowlist__open_and_load();
+	struct mlx5__redact_module_serial *rs = mlx5__redact_module_serial__open_and_load();
+	struct fwctl_rate_limit lim = { .rate = 1000, .burst = 1000 };
+	uint32_t any = FWCTL_RATE_ANY_UID;
+	struct bpf_link *links[5];
+	uint8_t eeprom[32], zero[16] = {};
+	struct trail t = {};
+	struct ring_buffer *rb;
+	int fd = sim_open(0), i;
+	long long before;
+
+	cr_assert(obs && rl && nv && al && rs);
+	set_prio(rl->obj, 100);
+	cr_assert_eq(generic__rate_limit__load(rl), 0);
+	cr_assert_eq(bpf_map__update_elem(rl->maps.limits, &any, sizeof(any), &lim, sizeof(lim),
+					  BPF_ANY), 0);
+	allow(al, MLX5_CMD_OP_NOP, FWCTL_MLX5_ANY_OP_MOD);
+	allow(al, MLX5_CMD_OP_ACCESS_REG, FWCTL_MLX5_ANY_OP_MOD);
+	links[0] = ATTACH(obs, observe_ops);
+	links[1] = ATTACH(rl, rate_limit_ops);
+	links[2] = ATTACH(nv, nvconfig_ops);
+	links[3] = ATTACH(al, allowlist_ops);
+	links[4] = ATTACH(rs, redact_serial_ops);
+
+	before = sim_executed(0);
+	cr_assert_eq(nop(fd), 0, "an allowed command passes the whole stack");
+	cr_assert_eq(mnvda(fd, SIM_REG_WRITE, 4, NULL), -EACCES, "deny_nvconfig_write");
+	cr_assert_eq(cmd(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_QUERY_ISSI, 0), -EACCES,
+		     "opcode_allowlist");
+	mcia_read(fd, 188, 32, eeprom);
+	cr_assert_eq(memcmp(eeprom + 8, zero, 16), 0, "redact_module_serial");
+	cr_assert_eq(sim_executed(0), before + 2, "only the NOP and the MCIA read ran");
+
+	rb = ring_buffer__new(bpf_map__fd(obs->maps.fwctl_audit), collect, &t, NULL);
+	cr_assert(rb);
+	ring_buffer__consume(rb);
+	cr_assert_eq(t.n, 4, "observe, first in prio order, records every RPC");
+	cr_assert_eq(t.rec[0].verdict, FWCTL_AUDIT_ALLOWED);
+	cr_assert_eq(t.rec[1].verdict, FWCTL_AUDIT_REJECTED);
+	cr_assert_str_eq(t.rec[1].policy, "deny_nv_write");
+	cr_assert_eq(t.rec[1].reg_id, FWCTL_MLX5_REG_MNVDA);
+	cr_assert_str_eq(t.rec[2].policy, "opcode_allow");
+	cr_assert_eq(t.rec[3].verdict, FWCTL_AUDIT_ALLOWED);
+	cr_assert(t.rec[3].flags & FWCTL_BPF_RPC_REDACTED, "the record shows the redaction");
+	ring_buffer__free(rb);
+	for (i = 4; i >= 0; i--)
+		bpf_link__destroy(links[i]);
+	generic__observe__destroy(obs);
+	generic__rate_limit__destroy(rl);
+	mlx5__deny_nvconfig_write__destroy(nv);
+	mlx5__opcode_allowlist__destroy(al);
+	mlx5__redact_module_serial__destroy(rs);
 }
