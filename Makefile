@@ -112,22 +112,31 @@ $(BUILD)/include/fwctl/fwctl.h: $(BUILD)/kernel-dir
 	$(Q)src=$$(scripts/kernel.sh source) && cp $$src/include/uapi/fwctl/*.h $(@D)/
 
 
-$(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h tests/progs/*.h)
+# How every BPF object and skeleton in the tree is built (the .mk files
+# use these too): clang, then bpftool gen object (BTF dedup, as libbpf
+# wants); bpftool 7.5 also fills bpf_map_skeleton.link (struct_ops
+# auto-attach, libbpf 1.5), which libbpf 1.4 lacks: we attach explicitly,
+# so that line goes. $(1) of SKEL_RECIPE: the skeleton's name.
+define BPF_OBJ_RECIPE
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+endef
 
-# bpftool 7.5 also fills bpf_map_skeleton.link (struct_ops auto-attach,
-# libbpf 1.5); libbpf 1.4 has no such field, and we attach explicitly.
-#
+define SKEL_RECIPE
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(1) | sed '/^\tmap->link = /d' >$@
+endef
+
+$(BUILD)/%.bpf.o: tests/progs/%.bpf.c $(GENERATED) $(wildcard bpf/*.h tests/progs/*.h)
+	$(BPF_OBJ_RECIPE)
+
 # A program's shared header (tests/progs/NAME.h, the types of its
 # globals) is included by its skeleton, so users need not remember it.
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q){ [ ! -f tests/progs/$*.h ] || echo '#include "$*.h"'; \
-	      $(BPFTOOL) gen skeleton $< name $(subst -,_,$*) | \
-		sed '/^\tmap->link = /d'; } >$@
+	$(call SKEL_RECIPE,$(subst -,_,$*))
+	$(Q)[ ! -f tests/progs/$*.h ] || sed -i '1i #include "$*.h"' $@
 
 $(BUILD)/obj/%.o: %.c $(GENERATED) $(wildcard lib/*.h bpf/*_common.h tests/lib/*.h tests/progs/*.h) | $(TEST_SKELS)
 	$(call msg,CC,$@)

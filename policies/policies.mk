@@ -13,11 +13,7 @@ TEST_SKELS += $(POLICY_SKELS)
 policies: $(POLICY_OBJS)
 
 $(BUILD)/policies/%.bpf.o: policies/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(BPF_OBJ_RECIPE)
 
 $(BUILD)/policies/%.skel.h: $(BUILD)/policies/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $* | sed '/^\tmap->link = /d' >$@
+	$(call SKEL_RECIPE,$*)

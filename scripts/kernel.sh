@@ -180,6 +180,19 @@ check_config() {
 	[ "$bad" -eq 0 ] || die "the config fragment did not take effect (see above)"
 }
 
+# tinyconfig + the variant's fragments into $2/.config, checked; log to $3.
+configure() {
+	local src=$1 obj=$2 log=$3
+
+	mkdir -p "$obj"
+	{
+		make -C "$src" O="$obj" ARCH=x86_64 tinyconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" $(fragments) &&
+		make -C "$src" O="$obj" ARCH=x86_64 olddefconfig
+	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "configuration failed"; }
+	check_config "$obj/.config"
+}
+
 build() {
 	local out_dir src obj log tmp
 	out_dir=$(artifacts)
@@ -190,14 +203,8 @@ build() {
 	src=$(prepare_source)
 	obj=$CACHE/build/$VARIANT
 	log=$obj.log
-	mkdir -p "$obj"
 	say "building $(upstream_version) ($VARIANT) with $JOBS jobs; a cold build takes ~5 min; log: $log"
-	{
-		make -C "$src" O="$obj" ARCH=x86_64 tinyconfig &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" $(fragments) &&
-		make -C "$src" O="$obj" ARCH=x86_64 olddefconfig
-	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "configuration failed"; }
-	check_config "$obj/.config"
+	configure "$src" "$obj" "$log"
 	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" bzImage >>"$log" 2>&1; then
 		grep -E 'error|Error' "$log" | head -n 20 >&2
 		tail -n 20 "$log" >&2
@@ -223,14 +230,8 @@ compile_test() {
 	src=$(prepare_source)
 	obj=$CACHE/build/compile-test
 	log=$obj.log
-	mkdir -p "$obj"
 	say "compiling drivers/fwctl/ with MLX5_CORE=m, FWCTL_MLX5=m; log: $log"
-	{
-		make -C "$src" O="$obj" ARCH=x86_64 tinyconfig &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" $(fragments) &&
-		make -C "$src" O="$obj" ARCH=x86_64 olddefconfig
-	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "configuration failed"; }
-	check_config "$obj/.config"
+	configure "$src" "$obj" "$log"
 	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" W=1 drivers/fwctl/ >>"$log" 2>&1; then
 		grep -E 'error|warning' "$log" | head -n 20 >&2
 		die "drivers/fwctl/ does not compile; full log: $log"
