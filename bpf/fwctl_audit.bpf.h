@@ -9,10 +9,14 @@
  *                     never created with overwrite: a full ring drops the
  *                     new record, which is counted, never an old one;
  *   fwctl_audit_stats ARRAY of FWCTL_AUDIT_NR_STATS u64 counters
- *                     (records, lost, strict rejects).
- * For every RPC the policy sees, records + lost grows by exactly one, so
- * records + lost == the device's bpf/rpcs counter while it is the only
- * recorder.
+ *                     (records, lost, strict rejects, the first RPC seq
+ *                     seen).
+ * For every RPC the policy sees, records + lost grows by exactly one. The
+ * kernel numbers every RPC it decides (seq, per boot, all devices) and
+ * counts them per device (/sys/class/fwctl/fwctlN/bpf/rpcs), so for a
+ * recorder matching every device, records + lost == the sum of the rpcs
+ * counters - first seq + 1 once no RPC is in flight: `fwctl-bpf audit`
+ * checks exactly that.
  *
  * Knobs (rodata, set before load, e.g. fwctl-bpf attach --set):
  *   fwctl_audit_strict: reject with -ENOBUFS what cannot be recorded, as
@@ -100,6 +104,24 @@ static __always_inline void fwctl_audit_mlx5(struct fwctl_bpf_ctx *rpc,
 	}
 }
 
+/* Keep the lowest seq seen, the start of what this recorder accounts for. */
+static __always_inline void fwctl_audit_first_seq(__u64 seq)
+{
+	__u32 i = FWCTL_AUDIT_STAT_FIRST_SEQ;
+	__u64 *first = bpf_map_lookup_elem(&fwctl_audit_stats, &i), old;
+	int tries;
+
+	if (!first)
+		return;
+	for (tries = 0; tries < 4; tries++) {
+		old = *first;
+		if (old && old <= seq)
+			return;
+		if (__sync_val_compare_and_swap(first, old, seq) == old)
+			return;
+	}
+}
+
 /*
  * Write the record of this RPC, in rpc_done.
  * Return: 0, or -ENOBUFS in strict mode when the record was lost (the
@@ -110,6 +132,7 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 	struct fwctl_audit_record *r;
 	__u64 id;
 
+	fwctl_audit_first_seq(rpc->seq);
 	r = bpf_ringbuf_reserve(&fwctl_audit, sizeof(*r), 0);
 	if (!r) {
 		fwctl_audit_count(FWCTL_AUDIT_STAT_LOST);

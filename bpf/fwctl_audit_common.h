@@ -25,7 +25,8 @@
 #define FWCTL_AUDIT_STAT_RECORDS	0	/* records written */
 #define FWCTL_AUDIT_STAT_LOST		1	/* records the ring had no room for */
 #define FWCTL_AUDIT_STAT_STRICT_REJECTS	2	/* RPCs refused by strict mode */
-#define FWCTL_AUDIT_NR_STATS		3
+#define FWCTL_AUDIT_STAT_FIRST_SEQ	3	/* lowest RPC seq seen (0: none yet) */
+#define FWCTL_AUDIT_NR_STATS		4
 
 struct fwctl_audit_record {
 	__u16 version;		/* FWCTL_AUDIT_VERSION */

@@ -12,7 +12,7 @@ static int do_help(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr,
-		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
+		"Usage: %s [OPTIONS] COMMAND [ARGS]\n"
 		"       %s help\n"
 		"\n"
 		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | rpc }\n"
@@ -57,6 +57,7 @@ static const struct cmd cmds[] = {
 	{ "stats", do_stats },
 	{ "status", do_status },
 	{ "rpc", do_rpc },
+	{ "audit", do_audit },
 	{ "version", do_version },
 	{ 0 }
 };

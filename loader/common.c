@@ -39,7 +39,7 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int ar
 	for (i = 0; cmds[i].cmd; i++)
 		if (is_prefix(argv[0], cmds[i].cmd))
 			return cmds[i].func(argc - 1, argv + 1);
-	help(argc - 1, argv + 1);
+	p_err("unknown command '%s' (see \"%s help\")", argv[0], bin_name);
 	return CMD_USAGE;
 }
 

@@ -30,7 +30,9 @@ void jw_destroy(json_writer_t **jw)
 {
 	if (!*jw)
 		return;
-	fputc('\n', (*jw)->f);
+	/* end the line of what was written; nothing for a silent command */
+	if (!(*jw)->first[0])
+		fputc('\n', (*jw)->f);
 	fflush((*jw)->f);
 	free(*jw);
 	*jw = NULL;

@@ -16,3 +16,7 @@ $(BUILD)/fwctl-bpf: $(BUILD)/obj/loader/main.o $(LOADER_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(LOADER_OBJS)
+
+# The loader's unit tests include loader headers.
+$(BUILD)/obj/tests/unit/test_loader_%.o: CFLAGS += -Iloader
+$(BUILD)/obj/tests/unit/test_loader_%.o: $(LOADER_HDRS)

@@ -98,6 +98,7 @@ int do_inspect(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_rpc(int argc, char **argv);
+int do_audit(int argc, char **argv);
 
 #define NEXT_ARG()	({ argc--; argv++; })
 

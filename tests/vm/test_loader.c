@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwctl-bpf, the loader, run as operators run it: build/fwctl-bpf as a
+ * subprocess, its pins checked through the bpf syscall, its effect
+ * checked with RPCs to the simulated device. And the plain-bpftool
+ * workflows of docs/operations.md, command by command.
+ *
+ * Every test pins under its own root (FWCTL_BPF_PIN_ROOT) and the fixture
+ * detaches whatever is left there, so a failed test leaves no policy
+ * running for the next one.
+ */
+#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpf_test.h"
+#include "fwctl.h"
+#include "hook_policy.h"
+#include "hook_policy.skel.h"
+#include "sim.h"
+
+#define ROOT	"/sys/fs/bpf/loader_test"
+#define LOADER	"build/fwctl-bpf"
+#define OBJ	"build/hook_policy.bpf.o"
+
+static char out[64 * 1024], err[64 * 1024];
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Run argv (NULL-terminated); stdout and stderr into out/err; exit code. */
+static int runv(const char *const *argv)
+{
+	char o[] = "/tmp/loader_out.XXXXXX", e[] = "/tmp/loader_err.XXXXXX";
+	int ofd = mkstemp(o), efd = mkstemp(e), status;
+	pid_t pid;
+
+	cr_assert(ofd >= 0 && efd >= 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (!pid) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		execvp(argv[0], (char **)argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	close(ofd);
+	close(efd);
+	read_file(o, out, sizeof(out));
+	read_file(e, err, sizeof(err));
+	unlink(o);
+	unlink(e);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define run(...) runv((const char *const[]){ __VA_ARGS__, NULL })
+#define loader(...) run(LOADER, __VA_ARGS__)
+
+static int cleanup_pin(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	if (flag == FTW_DP)
+		return rmdir(path), 0;
+	if (flag == FTW_F) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_obj_get(path);
+
+		if (fd >= 0 && !bpf_link_get_info_by_fd(fd, &info, &len))
+			bpf_link_detach(fd);
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+	}
+	return 0;
+}
+
+static void cleanup(void)
+{
+	nftw(ROOT, cleanup_pin, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void setup(void)
+{
+	cleanup();
+	cr_assert_eq(setenv("FWCTL_BPF_PIN_ROOT", ROOT, 1), 0);
+	sim_restore();
+}
+
+TestSuite(loader, .init = setup, .fini = cleanup);
+TestSuite(loader_bpftool, .init = setup, .fini = cleanup);
+
+static int pinned_link(const char *path, __u32 *link_id, __u32 *map_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_link_get_info_by_fd(fd, &info, &len)) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	if (link_id)
+		*link_id = info.id;
+	if (map_id)
+		*map_id = info.struct_ops.map_id;
+	return 0;
+}
+
+static __u32 pinned_map_id(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_map_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* The policy's .data as the kernel holds it (the skeleton's layout). */
+static struct hook_policy__data pinned_data(const char *path)
+{
+	struct hook_policy__data d;
+	__u32 zero = 0;
+	int fd = bpf_obj_get(path);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, &d), 0);
+	close(fd);
+	return d;
+}
+
+/* A NOP through sim0: the ioctl's result */
+static int nop(void)
+{
+	uint8_t in[16] = {}, o[16];
+	uint32_t len = sizeof(o);
+	int fd = sim_open(0), ret;
+
+	cr_assert(fd >= 0, "sim0: %s", strerror(-fd));
+	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
+	ret = fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len);
+	close(fd);
+	return ret;
+}
+
+Test(loader, attach_pins_link_and_maps_and_the_policy_outlives_the_loader)
+{
+	__u32 link_id;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_attach"), 0, "%s", err);
+	cr_assert(strstr(out, "attached policy t_attach"), "%s", out);
+	/* The loader has exited: only the pin keeps the policy. */
+	cr_assert_eq(pinned_link(ROOT "/t_attach/link", &link_id, NULL), 0);
+	cr_expect(pinned_map_id(ROOT "/t_attach/ops"));
+	cr_expect(pinned_map_id(ROOT "/t_attach/data"));
+	cr_expect(pinned_map_id(ROOT "/t_attach/bss"));
+
+	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
+	cr_assert(strstr(out, "\"name\":\"t_attach\""), "%s", out);
+	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/t_attach/link\""), "%s", out);
+}
+
+Test(loader, attach_sets_the_match_prio_and_config_the_operator_asked_for)
+{
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_cfg", "--type", "mlx5", "--prio", "7",
+			    "--set", "verdict=-13"), 0, "%s", err);
+	cr_assert_eq(loader("list", "-j"), 0);
+	cr_assert(strstr(out, "\"prio\":7,\"device_type\":1,\"device_type_name\":\"mlx5\""),
+		  "%s", out);
+	cr_assert_eq(pinned_data(ROOT "/t_cfg/data").verdict, -13);
+	/* The policy runs with that config: sim0 (mlx5) gets EACCES. */
+	cr_assert_eq(nop(), -EACCES);
+}
+
+Test(loader, attach_to_a_device_matches_only_that_device)
+{
+	char dev[32];
+
+	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_dev", "--device", dev,
+			    "--set", "verdict=-13"), 0, "%s", err);
+	cr_assert_eq(loader("list"), 0);
+	cr_assert(strstr(out, "match device "), "%s", out);
+	cr_assert_eq(nop(), -EACCES);
+	cr_assert_eq(loader("detach", "t_dev"), 0, "%s", err);
+	cr_assert_eq(nop(), 0);
+}
+
+Test(loader, attach_refuses_a_name_already_attached)
+{
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_twice"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_twice"), 1);
+	cr_assert(strstr(err, "Error: can't attach policy t_twice:"), "%s", err);
+}
+
+Test(loader, attach_shows_the_verifier_log_and_reason_and_pins_nothing)
+{
+	cr_assert_eq(loader("attach", "build/fail_null_unchecked.bpf.o", "--name", "t_bad"), 1);
+	cr_assert(strstr(err, "-- BEGIN PROG LOAD LOG --"), "%s", err);
+	cr_assert(strstr(err, "Error: can't attach policy t_bad: the verifier rejected program"),
+		  "%s", err);
+	cr_assert(strstr(err, "invalid mem access 'rdonly_mem_or_null'"), "%s", err);
+	cr_assert_eq(access(ROOT "/t_bad", F_OK), -1);
+}
+
+Test(loader, swap_replaces_the_policy_in_place_and_repins_its_maps)
+{
+	__u32 link_id, map_id, link2, map2;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_swap", "--type", "mlx5",
+			    "--set", "verdict=-13"), 0, "%s", err);
+	cr_assert_eq(nop(), -EACCES);
+	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link_id, &map_id), 0);
+
+	cr_assert_eq(loader("swap", "t_swap", OBJ, "--set", "verdict=1"), 0, "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link2, &map2), 0);
+	cr_expect_eq(link2, link_id, "the link stays");
+	cr_assert_neq(map2, map_id, "the link runs the new map");
+	cr_expect_eq(pinned_map_id(ROOT "/t_swap/ops"), map2);
+	cr_expect_eq(pinned_data(ROOT "/t_swap/data").verdict, 1);
+	cr_expect_eq(access(ROOT "/t_swap/staging", F_OK), -1);
+	cr_assert_eq(nop(), 0, "the new policy decides");
+	/* It inherited the old one's match. */
+	cr_assert_eq(loader("list", "-j"), 0);
+	cr_assert(strstr(out, "\"device_type_name\":\"mlx5\""), "%s", out);
+}
+
+Test(loader, swap_refuses_a_non_policy_object_and_the_old_policy_stays)
+{
+	__u32 map_id, map2;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_keep", "--set", "verdict=-13"), 0, "%s",
+		     err);
+	cr_assert_eq(pinned_link(ROOT "/t_keep/link", NULL, &map_id), 0);
+	cr_assert_eq(loader("swap", "t_keep", "build/vm_basics.bpf.o"), 1);
+	cr_assert(strstr(err, "Error: can't swap policy t_keep:"), "%s", err);
+	cr_assert(strstr(err, "not a fwctl policy"), "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/t_keep/link", NULL, &map2), 0);
+	cr_assert_eq(map2, map_id);
+	cr_assert_eq(nop(), -EACCES);
+}
+
+Test(loader, swap_refuses_a_policy_the_verifier_rejects_and_the_old_policy_stays)
+{
+	__u32 map_id, map2;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_keep2", "--set", "verdict=-13"), 0);
+	cr_assert_eq(pinned_link(ROOT "/t_keep2/link", NULL, &map_id), 0);
+	cr_assert_eq(loader("swap", "t_keep2", "build/fail_ctx_write.bpf.o"), 1);
+	cr_assert(strstr(err, "only read is supported"), "%s", err);
+	cr_assert(strstr(err, "Error: can't swap policy t_keep2: the verifier rejected"), "%s",
+		  err);
+	cr_assert_eq(pinned_link(ROOT "/t_keep2/link", NULL, &map2), 0);
+	cr_assert_eq(map2, map_id);
+	cr_expect_eq(pinned_map_id(ROOT "/t_keep2/ops"), map_id);
+	cr_assert_eq(nop(), -EACCES);
+}
+
+Test(loader, swap_fails_when_the_policy_changed_since_it_was_pinned)
+{
+	__u32 map_id, map2;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_cas"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_other", "--prio", "5"), 0, "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/t_cas/link", NULL, &map_id), 0);
+	/* t_cas/ops now names a map t_cas's link does not run. */
+	cr_assert_eq(unlink(ROOT "/t_cas/ops"), 0);
+	cr_assert_eq(link(ROOT "/t_other/ops", ROOT "/t_cas/ops") == 0 ||
+		     rename(ROOT "/t_other/ops", ROOT "/t_cas/ops") == 0, 1);
+	cr_assert_eq(loader("swap", "t_cas", OBJ), 1);
+	cr_assert(strstr(err, "compare-and-swap failed"), "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/t_cas/link", NULL, &map2), 0);
+	cr_assert_eq(map2, map_id);
+}
+
+Test(loader, detach_stops_the_policy_and_removes_its_pins)
+{
+	__u32 link_id;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_detach", "--set", "verdict=-13"), 0);
+	cr_assert_eq(pinned_link(ROOT "/t_detach/link", &link_id, NULL), 0);
+	cr_assert_eq(nop(), -EACCES);
+	cr_assert_eq(loader("detach", "t_detach"), 0, "%s", err);
+	cr_assert_eq(access(ROOT "/t_detach", F_OK), -1);
+	cr_assert_eq(nop(), 0);
+	cr_assert_eq(loader("list", "-j"), 0);
+	cr_assert_eq(strstr(out, "t_detach"), NULL, "%s", out);
+}
+
+Test(loader, detach_of_an_unknown_policy_fails)
+{
+	cr_assert_eq(loader("detach", "t_none"), 1);
+	cr_assert(strstr(err, "Error: can't detach policy t_none: not attached"), "%s", err);
+}
+
+Test(loader, list_orders_policies_by_prio_then_attach_order)
+{
+	const char *a, *b, *c;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_late", "--prio", "20"), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_first", "--prio", "10"), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_second", "--prio", "10"), 0);
+	cr_assert_eq(loader("list", "-j"), 0);
+	a = strstr(out, "\"name\":\"t_first\"");
+	b = strstr(out, "\"name\":\"t_second\"");
+	c = strstr(out, "\"name\":\"t_late\"");
+	cr_assert(a && b && c && a < b && b < c, "%s", out);
+}
+
+Test(loader, status_shows_each_device_its_fail_closed_switch_and_counters)
+{
+	char dev[32], want[64], rejected[64];
+
+	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_status", "--set", "verdict=-13"), 0);
+	snprintf(rejected, sizeof(rejected), "\"rejected\":%lld",
+		 fwctl_bpf_counter(dev, "rejected") + 1);
+	cr_assert_eq(nop(), -EACCES);
+	cr_assert_eq(loader("status", "-j"), 0, "%s", err);
+	snprintf(want, sizeof(want), "{\"name\":\"%s\"", dev);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, "\"policies\":1,"), "%s", out);
+	cr_assert(strstr(out, "\"fail_closed\":false"), "%s", out);
+	cr_assert(strstr(out, rejected), "%s: %s", rejected, out);
+}
+
+static int write_sysctl(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, v, strlen(v)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static void stats_off(void)
+{
+	write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "0");
+	cleanup();
+}
+
+Test(loader, stats_counts_program_runs_while_bpf_stats_are_enabled, .fini = stats_off)
+{
+	cr_assert_eq(write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "1"), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_stats"), 0);
+	cr_assert_eq(nop(), 0);
+	cr_assert_eq(nop(), 0);
+	cr_assert_eq(loader("stats", "-j"), 0, "%s", err);
+	cr_assert(strstr(out, "\"bpf_stats_enabled\":true"), "%s", out);
+	cr_assert(strstr(out, "\"name\":\"hook_filter\",\"run_cnt\":2"), "%s", out);
+}
+
+/* The bpftool workflows of docs/operations.md */
+
+Test(loader_bpftool, register_pins_a_link_that_fwctl_bpf_lists)
+{
+	cr_assert_eq(run("mkdir", "-p", ROOT), 0);
+	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/reg"), 0, "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/reg/hook_ops", NULL, NULL), 0);
+	cr_assert_eq(loader("list", "-j"), 0);
+	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/reg/hook_ops\""), "%s", out);
+	cr_assert(strstr(out, "\"name\":\"hook_test\""), "%s", out);
+}
+
+Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
+{
+	__u32 v1, v2;
+	int i;
+
+	cr_assert_eq(run("mkdir", "-p", ROOT), 0);
+	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v1"), 0, "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/v1/hook_ops", &v1, NULL), 0);
+	/* make: v2 runs alongside v1 */
+	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v2"), 0, "%s", err);
+	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", &v2, NULL), 0);
+	cr_assert_eq(run("bpftool", "-j", "link", "show"), 0);
+	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
+	/* break: v1 goes with its pin (unregister does not work on links) */
+	cr_assert_eq(unlink(ROOT "/v1/hook_ops"), 0);
+	/* The kernel frees the link from a work item, soon after. */
+	for (i = 0; i < 200; i++) {
+		int fd = bpf_link_get_fd_by_id(v1);
+
+		if (fd < 0)
+			break;
+		close(fd);
+		usleep(10000);
+	}
+	cr_assert_lt(i, 200, "v1's link is still there");
+	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", NULL, NULL), 0);
+	cr_assert_eq(loader("list", "-j"), 0);
+	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/v2/hook_ops\""), "%s", out);
+	cr_assert_eq(strstr(out, ROOT "/v1/"), NULL, "%s", out);
+}
+
+Test(loader_bpftool, map_update_pinned_changes_a_live_policy)
+{
+	struct hook_policy__data d;
+	char key[4][8], val[sizeof(d)][8];
+	const char *argv[8 + 4 + sizeof(d) + 1];
+	unsigned char *b = (unsigned char *)&d;
+	size_t i, n = 0;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_live", "--type", "mlx5"), 0, "%s", err);
+	cr_assert_eq(nop(), 0);
+	d = pinned_data(ROOT "/t_live/data");
+	d.verdict = -13;
+	argv[n++] = "bpftool";
+	argv[n++] = "map";
+	argv[n++] = "update";
+	argv[n++] = "pinned";
+	argv[n++] = ROOT "/t_live/data";
+	argv[n++] = "key";
+	for (i = 0; i < 4; i++) {
+		snprintf(key[i], sizeof(key[i]), "0");
+		argv[n++] = key[i];
+	}
+	argv[n++] = "value";
+	for (i = 0; i < sizeof(d); i++) {
+		snprintf(val[i], sizeof(val[i]), "0x%02x", b[i]);
+		argv[n++] = val[i];
+	}
+	argv[n] = NULL;
+	cr_assert_eq(runv(argv), 0, "%s", err);
+	cr_assert_eq(nop(), -EACCES, "the policy reads its new config on the next RPC");
+}
+
+Test(loader_bpftool, struct_ops_list_dump_and_prog_show_see_the_policy)
+{
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_seen"), 0, "%s", err);
+	cr_assert_eq(run("bpftool", "struct_ops", "list"), 0, "%s", err);
+	cr_assert(strstr(out, "hook_ops") && strstr(out, "fwctl_bpf_ops"), "%s", out);
+	cr_assert_eq(run("bpftool", "-j", "struct_ops", "dump", "name", "hook_ops"), 0, "%s", err);
+	cr_assert(strstr(out, "\"name\":\"t_seen\""), "%s", out);
+	cr_assert_eq(run("bpftool", "prog", "show", "name", "hook_filter"), 0, "%s", err);
+	cr_assert(strstr(out, "struct_ops"), "%s", out);
+	/* bpftool 7.5 prints a struct_ops link but exits 255 for "show pinned|id" */
+	run("bpftool", "-j", "link", "show", "pinned", ROOT "/t_seen/link");
+	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
+	cr_assert_eq(run("bpftool", "link", "show"), 0, "%s", err);
+	cr_assert(strstr(out, "struct_ops"), "%s", out);
+}
