@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -46,6 +47,22 @@ int fwctl_rpc(int fd, enum fwctl_rpc_scope scope, const void *in,
 		return -errno;
 	*out_len = rpc.out_len;
 	return 0;
+}
+
+long long fwctl_bpf_attr(const char *fwctl, const char *attr)
+{
+	long long v = -1;
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/fwctl/%s/bpf/%s", fwctl, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 const char *fwctl_scope_name(uint32_t scope)

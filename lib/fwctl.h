@@ -25,6 +25,12 @@ int fwctl_info(int fd, uint32_t *device_type, void *data, uint32_t *data_len);
 int fwctl_rpc(int fd, enum fwctl_rpc_scope scope, const void *in,
 	      uint32_t in_len, void *out, uint32_t *out_len);
 
+/*
+ * The BPF hook's per-device attribute /sys/class/fwctl/FWCTL/bpf/ATTR
+ * (fail_closed, rpcs, allowed, ...) as a number; -1 if unreadable.
+ */
+long long fwctl_bpf_attr(const char *fwctl, const char *attr);
+
 const char *fwctl_scope_name(uint32_t scope);
 const char *fwctl_device_type_name(uint32_t type);
 

@@ -353,20 +353,16 @@ static uint64_t stat_of(int fd, uint32_t i)
 /* Sum of the rpcs counters of every fwctl device (the kernel's decisions) */
 static long long kernel_decisions(void)
 {
-	char pattern[] = "/sys/class/fwctl/*/bpf/rpcs";
 	long long sum = 0, v;
 	glob_t g;
 	size_t i;
-	FILE *f;
 
-	if (glob(pattern, 0, NULL, &g))
+	if (glob("/sys/class/fwctl/fwctl*", 0, NULL, &g))
 		return -1;
 	for (i = 0; i < g.gl_pathc; i++) {
-		f = fopen(g.gl_pathv[i], "r");
-		if (f && fscanf(f, "%lld", &v) == 1)
+		v = fwctl_bpf_attr(strrchr(g.gl_pathv[i], '/') + 1, "rpcs");
+		if (v > 0)
 			sum += v;
-		if (f)
-			fclose(f);
 	}
 	globfree(&g);
 	return sum;

@@ -19,22 +19,6 @@ static const char *const counters[] = {
 };
 #define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 
-static long long read_attr(const char *dev, const char *attr)
-{
-	char path[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), FWCTL_CLASS "/%s/bpf/%s", dev, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 static int device_type(const char *dev)
 {
 	char path[256];
@@ -115,7 +99,7 @@ int do_status(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const char *dev = devs[i]->d_name;
 		int type = device_type(dev);
-		long long fc = read_attr(dev, "fail_closed");
+		long long fc = fwctl_bpf_attr(dev, "fail_closed");
 
 		if (json_output) {
 			jw_start_object(json_wtr);
@@ -133,7 +117,7 @@ int do_status(int argc, char **argv)
 			else
 				jw_bool_field(json_wtr, "fail_closed", fc);
 			for (c = 0; c < NR_COUNTERS; c++) {
-				long long v = read_attr(dev, counters[c]);
+				long long v = fwctl_bpf_attr(dev, counters[c]);
 
 				if (v < 0)
 					jw_null_field(json_wtr, counters[c]);
@@ -147,7 +131,7 @@ int do_status(int argc, char **argv)
 			       fc < 0 ? "?" : fc ? "yes" : "no");
 			printf("\t");
 			for (c = 0; c < NR_COUNTERS; c++)
-				printf("%s%s %lld", c ? "  " : "", counters[c], read_attr(dev, counters[c]));
+				printf("%s%s %lld", c ? "  " : "", counters[c], fwctl_bpf_attr(dev, counters[c]));
 			printf("\n");
 		}
 		free(devs[i]);

@@ -1,24 +1,54 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The demo, run inside the VM by "make demo". It shows only what the tree
-# really does: every line below is read from the running kernel.
+# The demo, run inside the VM by "make demo": a site attaches policies to
+# the simulated ConnectX device, sends allowed, rewritten and rejected RPCs
+# with the loader, and reads the audit trail. Every number printed comes
+# from the running kernel: the simulator's debugfs counts what its firmware
+# really executed.
 set -euo pipefail
 
+cd "$(dirname "$0")/.."
+FW=build/fwctl-bpf
+P=build/policies
+SIM=/sys/kernel/debug/mlx5_sim/sim0
+DEV=$(cat $SIM/fwctl)
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@" || true; }
+executed() { cat $SIM/executed; }
 
-step "Guest kernel"
-echo "running $(uname -r), built from Debian's linux-source with kernel/patches/"
+step "The kernel: Debian's linux-source $(uname -r) with kernel/patches/"
+ls /sys/class/fwctl
+echo "$DEV is a simulated ConnectX: $(grep -m1 psid $SIM/state)"
 
-step "fwctl devices"
-if [ -n "$(ls -A /sys/class/fwctl 2>/dev/null)" ]; then
-	for d in /sys/class/fwctl/*; do
-		echo "$(basename "$d")"
-	done
-else
-	echo "none yet (the simulated mlx5 device lands with issue 3)"
-fi
+step "Attach three site policies and the audit recorder"
+run $FW attach $P/mlx5__deny_nvconfig_write.bpf.o
+run $FW attach $P/mlx5__clamp_set_hca_cap.bpf.o
+run $FW attach $P/mlx5__redact_module_serial.bpf.o
+run $FW attach $P/generic__observe.bpf.o
+run $FW list
 
-step "BPF"
-echo "vmlinux BTF: $(stat -c %s /sys/kernel/btf/vmlinux) bytes"
-bpftool prog list 2>/dev/null | head -n 5 || true
+step "Allowed: QUERY_ADAPTER reaches the firmware"
+before=$(executed)
+run $FW rpc "$DEV" --scope configuration QUERY_ADAPTER
+echo "firmware executed $(($(executed) - before)) command(s)"
+
+step "Redacted: the module EEPROM read runs, the serial number does not come back"
+run $FW rpc "$DEV" ACCESS_REG reg=MCIA read i2c=0x50 addr=196 size=16
+
+step "Rewritten: SET_HCA_CAP asks for RoCE and 2^18 QPs; the firmware gets neither"
+run $FW rpc "$DEV" --scope configuration SET_HCA_CAP roce=1 log_max_qp=18
+run $FW rpc "$DEV" QUERY_HCA_CAP op_mod=1
+
+step "Rejected: a persistent NV-config write never reaches the firmware"
+before=$(executed)
+run $FW rpc "$DEV" --scope configuration ACCESS_REG reg=MNVDA write type=0x80 \
+	data=800000000000000400000000
+echo "firmware executed $(($(executed) - before)) command(s)"
+
+step "The audit trail: every RPC, who sent it, what was decided"
+run $FW audit
+
+step "The kernel's own counters"
+run $FW status

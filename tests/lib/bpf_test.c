@@ -48,22 +48,6 @@ static int sysfs_path(char *buf, size_t size, const char *fwctl, const char *att
 	return snprintf(buf, size, "/sys/class/fwctl/%s/bpf/%s", fwctl, attr);
 }
 
-long long fwctl_bpf_counter(const char *fwctl, const char *counter)
-{
-	long long v = -1;
-	char path[128];
-	FILE *f;
-
-	sysfs_path(path, sizeof(path), fwctl, counter);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 int fwctl_bpf_attr_write(const char *fwctl, const char *attr, const char *value)
 {
 	char path[128];

@@ -12,9 +12,6 @@
  */
 int bpf_test_load_must_fail(const char *name, char *log, size_t log_size);
 
-/* /sys/class/fwctl/FWCTL/bpf/COUNTER as a number, -1 if unreadable */
-long long fwctl_bpf_counter(const char *fwctl, const char *counter);
-
 /* Write VALUE to /sys/class/fwctl/FWCTL/bpf/ATTR; 0 or -errno */
 int fwctl_bpf_attr_write(const char *fwctl, const char *attr, const char *value);
 

@@ -140,10 +140,10 @@ Test(hook_rpc, reject_returns_the_errno_and_firmware_never_runs)
 	long long rejected;
 
 	fwctl0(name);
-	rejected = fwctl_bpf_counter(name, "rejected");
+	rejected = fwctl_bpf_attr(name, "rejected");
 	cr_assert_eq(nop(fd), -EACCES);
 	cr_assert_eq(sim_executed(0), before, "a rejected RPC reached the firmware");
-	cr_assert_eq(fwctl_bpf_counter(name, "rejected"), rejected + 1);
+	cr_assert_eq(fwctl_bpf_attr(name, "rejected"), rejected + 1);
 	cr_assert_eq(p.skel->bss->done_calls, 1, "rpc_done sees rejected RPCs");
 	cr_expect_eq(p.skel->bss->done_ctx.status, -EACCES);
 	cr_expect(p.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_REJECTED);
@@ -168,13 +168,13 @@ Test(hook_rpc, rewrite_changes_what_firmware_executes)
 	long long rewritten;
 
 	fwctl0(name);
-	rewritten = fwctl_bpf_counter(name, "rewritten");
+	rewritten = fwctl_bpf_attr(name, "rewritten");
 	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len), 0);
 	cr_assert_geq(sim_last_in(0, ran, sizeof(ran)), 13);
 	cr_assert_eq(ran[12], 0xab, "the firmware ran the rewritten bytes");
 	cr_assert_eq(in[12], 0, "the caller's buffer is untouched");
-	cr_assert_eq(fwctl_bpf_counter(name, "rewritten"), rewritten + 1);
+	cr_assert_eq(fwctl_bpf_attr(name, "rewritten"), rewritten + 1);
 	cr_expect(p.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_REWRITTEN);
 	policy_del(&p);
 }
@@ -197,7 +197,7 @@ Test(hook_rpc, reply_answers_without_firmware)
 	long long replied;
 
 	fwctl0(name);
-	replied = fwctl_bpf_counter(name, "replied");
+	replied = fwctl_bpf_attr(name, "replied");
 	memset(out, 0, sizeof(out));
 	cr_assert_eq(send_nop(fd, out, &out_len), 0);
 	cr_assert_eq(out_len, 16, "the reply's length");
@@ -205,7 +205,7 @@ Test(hook_rpc, reply_answers_without_firmware)
 		cr_assert_eq(out[i], 0x5a, "byte %d of the reply", i);
 	cr_assert_eq(out[16], 0);
 	cr_assert_eq(sim_executed(0), before, "a replied RPC reached the firmware");
-	cr_assert_eq(fwctl_bpf_counter(name, "replied"), replied + 1);
+	cr_assert_eq(fwctl_bpf_attr(name, "replied"), replied + 1);
 	cr_expect(p.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_REPLIED);
 	cr_expect_str_eq(p.skel->bss->done_ctx.policy, "reply");
 	policy_del(&p);
@@ -241,10 +241,10 @@ static void assert_invalid_verdict_rejects(int verdict)
 	long long invalid;
 
 	fwctl0(name);
-	invalid = fwctl_bpf_counter(name, "invalid");
+	invalid = fwctl_bpf_attr(name, "invalid");
 	cr_assert_eq(nop(fd), -EPERM, "verdict %d must reject with -EPERM", verdict);
 	cr_assert_eq(sim_executed(0), before, "verdict %d let the RPC through", verdict);
-	cr_assert_eq(fwctl_bpf_counter(name, "invalid"), invalid + 1);
+	cr_assert_eq(fwctl_bpf_attr(name, "invalid"), invalid + 1);
 	cr_expect(p.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_INVALID_VERDICT);
 	policy_del(&p);
 }
@@ -487,7 +487,7 @@ Test(hook_rpc, fail_closed_rejects_what_no_policy_matches)
 	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 	cr_assert_eq(nop(fd), 0, "open before fail-closed");
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
-	cr_assert_eq(fwctl_bpf_counter(name, "fail_closed"), 1);
+	cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1);
 	cr_assert_eq(nop(fd), -EPERM);
 	cr_assert_eq(sim_executed(k), before + 1, "only the first NOP ran");
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "0"), -EPERM,
