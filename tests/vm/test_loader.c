@@ -339,7 +339,7 @@ Test(loader, status_shows_each_device_its_fail_closed_switch_and_counters)
 	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_status", "--set", "verdict=-13"), 0);
 	snprintf(rejected, sizeof(rejected), "\"rejected\":%lld",
-		 fwctl_bpf_counter(dev, "rejected") + 1);
+		 fwctl_bpf_attr(dev, "rejected") + 1);
 	cr_assert_eq(nop(), -EACCES);
 	cr_assert_eq(loader("status", "-j"), 0, "%s", err);
 	snprintf(want, sizeof(want), "{\"name\":\"%s\"", dev);

@@ -405,7 +405,7 @@ Test(policy, observe_records_every_decision_including_other_policies_rejects)
 	long long rpcs;
 
 	cr_assert_eq(sim_fwctl_name(0, name, sizeof(name)), 0);
-	rpcs = fwctl_bpf_counter(name, "rpcs");
+	rpcs = fwctl_bpf_attr(name, "rpcs");
 	cr_assert_eq(nop(fd), 0);
 	cr_assert_eq(cmd(fd, FWCTL_RPC_CONFIGURATION, MLX5_CMD_OP_QUERY_ADAPTER, 0), -EACCES);
 
@@ -415,7 +415,7 @@ Test(policy, observe_records_every_decision_including_other_policies_rejects)
 	cr_assert_eq(t.n, 2, "one record per RPC");
 	cr_assert_eq(audit_stat(skel, FWCTL_AUDIT_STAT_RECORDS) +
 		     audit_stat(skel, FWCTL_AUDIT_STAT_LOST),
-		     (uint64_t)(fwctl_bpf_counter(name, "rpcs") - rpcs),
+		     (uint64_t)(fwctl_bpf_attr(name, "rpcs") - rpcs),
 		     "records + lost == decisions");
 
 	cr_assert_eq(t.rec[0].version, FWCTL_AUDIT_VERSION);
