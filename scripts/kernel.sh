@@ -193,6 +193,12 @@ configure() {
 	check_config "$obj/.config"
 }
 
+# Keep the three newest kernels of this variant; older inputs are gone.
+prune_kernels() {
+	ls -1dt "$CACHE/kernels/$VARIANT-$(upstream_version)-"* 2>/dev/null |
+		tail -n +4 | xargs -r rm -rf
+}
+
 build() {
 	local out_dir src obj log tmp
 	out_dir=$(artifacts)
@@ -218,6 +224,7 @@ build() {
 	rm -rf "$out_dir"
 	mv "$tmp" "$out_dir"
 	ln -sfn "$(basename "$out_dir")" "$CACHE/kernels/$VARIANT-current"
+	prune_kernels
 	say "built $(cat "$out_dir/release")"
 	echo "$out_dir"
 }
