@@ -204,3 +204,22 @@ Test(hook_load_fail, sleepable_program)
 	/* Refused by check_member before the verifier runs: -EINVAL, no log. */
 	cr_assert_eq(bpf_test_load_must_fail("fail_sleepable", log, sizeof(log)), -EINVAL);
 }
+
+Test(hook_attach, refuses_a_second_link_to_an_attached_map)
+{
+	struct hook_policy *skel = policy_load("twice", 10);
+	struct hook_policy *other = policy_load("other", 10);
+	struct bpf_link *link = policy_attach(skel), *again, *link2;
+
+	cr_assert(link);
+	again = policy_attach(skel);
+	cr_assert_null(again, "one map, two places on the policy list");
+	cr_assert_eq(errno, EBUSY);
+
+	/* nor can another policy's link be updated to it */
+	link2 = policy_attach(other);
+	cr_assert(link2);
+	cr_assert_eq(bpf_link__update_map(link2, skel->maps.hook_ops), -EBUSY);
+	bpf_link__destroy(link2);
+	bpf_link__destroy(link);
+}
