@@ -57,7 +57,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk)
 
-.PHONY: all deps kernel kernel-compile-test check check-unit check-vm demo clean help FORCE
+.PHONY: all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -164,13 +164,24 @@ check-vm: $(BUILD)/vm-tests
 	$(Q)tests/vm/run -- $(BUILD)/vm-tests --jobs 1 2>&1 | tee $(BUILD)/logs/vm.log; \
 		exit $${PIPESTATUS[0]}
 
+# A second boot, every device fail-closed from the command line.
+check-vm-fail-closed: $(BUILD)/vm-tests
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== in-VM tests, booted with fwctl.bpf_fail_closed=1'
+	$(Q)tests/vm/run --append fwctl.bpf_fail_closed=1 -- \
+		$(BUILD)/vm-tests --jobs 1 --filter 'fail_closed_boot/*' 2>&1 | \
+		tee $(BUILD)/logs/vm-fail-closed.log; exit $${PIPESTATUS[0]}
+
 check: SHELL := /bin/bash
-check-unit check-vm: SHELL := /bin/bash
+check-unit check-vm check-vm-fail-closed: SHELL := /bin/bash
 check: deps all
 	$(Q)rm -f $(BUILD)/logs/*.log
-	$(Q)u=0; $(MAKE) -s check-unit || u=$$?; \
+	$(Q)k=0; $(MAKE) -s kernel-compile-test || k=$$?; \
+	    u=0; $(MAKE) -s check-unit || u=$$?; \
 	    v=0; $(MAKE) -s check-vm || v=$$?; \
-	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v
+	    f=0; $(MAKE) -s check-vm-fail-closed || f=$$?; \
+	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v \
+		$(BUILD)/logs/vm-fail-closed.log:$$f && [ $$k -eq 0 ]
 
 demo: deps all
 	$(Q)tests/vm/run -- scripts/demo.sh

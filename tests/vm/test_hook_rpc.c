@@ -522,3 +522,39 @@ Test(hook_rpc, device_removal_detaches_its_policies)
 	close(fd2);
 	sim_remove(k2);
 }
+
+static void set_out_of_range(struct hook_policy *skel, void *arg)
+{
+	skel->data->observe_off = 100;	/* the NOP request is 16 bytes */
+	skel->data->rewrite_off = 100;
+}
+
+Test(hook_rpc, a_view_outside_the_request_is_null_at_run_time)
+{
+	struct policy p = policy_add("range", 10, set_out_of_range, NULL);
+	int fd = sim_open(0);
+	long long before = sim_executed(0);
+
+	/* the policy returns -EINVAL when its writable view is NULL */
+	cr_assert_eq(nop(fd), -EINVAL);
+	cr_assert_eq(p.skel->data->seen_byte, -1, "the read view was not NULL");
+	cr_assert_eq(sim_executed(0), before);
+	policy_del(&p);
+}
+
+Test(hook_rpc, an_empty_request_gives_null_views_and_reaches_the_driver_checks)
+{
+	struct policy p = policy_verdict("empty", 10, FWCTL_BPF_ALLOW);
+	uint8_t out[MBOX_HDR];
+	uint32_t out_len = sizeof(out);
+	int fd = sim_open(0);
+	long long before = sim_executed(0);
+
+	/* in_len 0: the policy sees no opcode, mlx5's own check refuses it */
+	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, NULL, 0, out, &out_len), -EMSGSIZE);
+	cr_assert_eq(p.skel->bss->filter_calls, 1);
+	cr_assert_eq(p.skel->bss->seen_opcode, (uint32_t)-1);
+	cr_assert_eq(p.skel->bss->filter_ctx.in_len, 0);
+	cr_assert_eq(sim_executed(0), before);
+	policy_del(&p);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwctl.bpf_fail_closed=1 on the kernel command line closes every device
+ * from its creation: make check boots the VM once more with it and runs
+ * this suite alone. In the ordinary boot the suite skips itself.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fwctl.h"
+#include "sim.h"
+
+static bool booted_fail_closed(void)
+{
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	return strstr(cmdline, "fwctl.bpf_fail_closed=1");
+}
+
+Test(fail_closed_boot, closes_every_device_from_boot)
+{
+	uint8_t in[16] = {}, out[16];
+	uint32_t out_len = sizeof(out);
+	char name[16];
+	int k, fd;
+
+	if (!booted_fail_closed())
+		cr_skip_test("needs a boot with fwctl.bpf_fail_closed=1 (make check does one)");
+	for (k = 0; k < 2; k++) {
+		long long before;
+
+		cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
+		cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1, "%s is open", name);
+		fd = sim_open(k);	/* opening runs CREATE_UCTX in firmware */
+		before = sim_executed(k);
+		sim_hdr(in, MLX5_CMD_OP_NOP, 0);
+		cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len),
+			     -EPERM);
+		cr_assert_eq(sim_executed(k), before, "an RPC reached the firmware");
+	}
+	/* a device added later is closed too */
+	k = sim_add_private();
+	cr_assert_geq(k, 0);
+	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
+	cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1);
+	sim_remove(k);
+}
