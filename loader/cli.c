@@ -15,7 +15,7 @@ static int do_help(int argc, char **argv)
 		"Usage: %s [OPTIONS] COMMAND [ARGS]\n"
 		"       %s help\n"
 		"\n"
-		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | rpc }\n"
+		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | audit | rpc }\n"
 		"\n"
 		"       %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
 		"                 [--name NAME] [--prio PRIO] [--set KEY=VALUE]...\n"
@@ -25,13 +25,15 @@ static int do_help(int argc, char **argv)
 		"       %s inspect POLICY.bpf.o\n"
 		"       %s stats\n"
 		"       %s status\n"
-		"       %s rpc /dev/fwctl/fwctlN [--scope SCOPE] OPCODE [FIELD=VALUE]...\n"
+		"       %s audit [--follow] [--device DEV] [--verdict V] [--since SECS] [--policy NAME]\n"
+		"                 [--syslog]\n"
+		"       %s rpc DEV [--scope SCOPE] [--out-len N] COMMAND [ARG]...\n"
 		"\n"
 		"       OPTIONS := { -j|--json [-p|--pretty] | -v|--verbose | -V|--version }\n"
 		"\n"
 		"Policies are pinned under %s/NAME/. \"%s COMMAND help\" describes a command.\n",
 		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name,
-		bin_name, bin_name, pin_root(), bin_name);
+		bin_name, bin_name, bin_name, pin_root(), bin_name);
 	return 0;
 }
 

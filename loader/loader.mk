@@ -19,4 +19,4 @@ $(BUILD)/unit-tests: $(LOADER_OBJS)
 
 # The loader's unit tests include loader headers.
 $(BUILD)/obj/tests/unit/test_loader_%.o: CFLAGS += -Iloader
-$(BUILD)/obj/tests/unit/test_loader_%.o: $(LOADER_HDRS)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/test_loader_*.c)): $(LOADER_HDRS)

@@ -16,7 +16,8 @@ DEV=$(cat $SIM/fwctl)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@" || true; }
-executed() { cat $SIM/executed; }
+# how many times the simulated firmware executed opcode $1 (e.g. 0x0805)
+executed() { awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }' $SIM/opcodes; }
 
 step "The kernel: Debian's linux-source $(uname -r) with kernel/patches/"
 ls /sys/class/fwctl
@@ -30,22 +31,23 @@ run $FW attach $P/generic__observe.bpf.o
 run $FW list
 
 step "Allowed: QUERY_ADAPTER reaches the firmware"
-before=$(executed)
+before=$(executed 0x0101)
 run $FW rpc "$DEV" --scope configuration QUERY_ADAPTER
-echo "firmware executed $(($(executed) - before)) command(s)"
+echo "the firmware executed QUERY_ADAPTER $(($(executed 0x0101) - before)) time(s)"
 
 step "Redacted: the module EEPROM read runs, the serial number does not come back"
 run $FW rpc "$DEV" ACCESS_REG reg=MCIA read i2c=0x50 addr=196 size=16
 
 step "Rewritten: SET_HCA_CAP asks for RoCE and 2^18 QPs; the firmware gets neither"
 run $FW rpc "$DEV" --scope configuration SET_HCA_CAP roce=1 log_max_qp=18
+echo "what the firmware now runs with:"
 run $FW rpc "$DEV" QUERY_HCA_CAP op_mod=1
 
 step "Rejected: a persistent NV-config write never reaches the firmware"
-before=$(executed)
+before=$(executed 0x0805)
 run $FW rpc "$DEV" --scope configuration ACCESS_REG reg=MNVDA write type=0x80 \
 	data=800000000000000400000000
-echo "firmware executed $(($(executed) - before)) command(s)"
+echo "the firmware executed ACCESS_REG $(($(executed 0x0805) - before)) time(s)"
 
 step "The audit trail: every RPC, who sent it, what was decided"
 run $FW audit

@@ -64,7 +64,7 @@ Test(loader_cli, help_prints_usage_and_exits_0)
 
 Test(loader_cli, every_command_has_its_own_help)
 {
-	const char *cmds[] = { "attach", "swap", "detach", "list", "inspect", "stats", "status" };
+	const char *cmds[] = { "attach", "swap", "detach", "list", "inspect", "stats", "status", "audit", "rpc" };
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

@@ -24,6 +24,7 @@
 #include "policies/generic__readonly.skel.h"
 #include "policies/mlx5__cached_query_adapter.skel.h"
 #include "policies/mlx5__clamp_set_hca_cap.skel.h"
+#include "policies/mlx5__deny_mtmp_write.skel.h"
 #include "policies/mlx5__deny_nvconfig_write.skel.h"
 #include "policies/mlx5__opcode_allowlist.skel.h"
 #include "policies/mlx5__redact_module_serial.skel.h"
@@ -504,4 +505,21 @@ Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
 	mlx5__deny_nvconfig_write__destroy(nv);
 	mlx5__opcode_allowlist__destroy(al);
 	mlx5__redact_module_serial__destroy(rs);
+}
+
+/* mlx5__deny_mtmp_write: the example of docs/writing-policies.md, verbatim */
+
+Test(policy, mtmp_threshold_write_is_rejected_and_never_reaches_firmware)
+{
+	struct mlx5__deny_mtmp_write *skel = mlx5__deny_mtmp_write__open_and_load();
+	struct bpf_link *link = ATTACH(skel, deny_mtmp_ops);
+	uint8_t reg[MLX5_ST_SZ_BYTES(mtmp_reg)] = {}, status;
+	int fd = sim_open(0);
+	long long before = sim_executed(0);
+
+	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_CONFIGURATION, FWCTL_MLX5_REG_MTMP,
+				    SIM_REG_WRITE, reg, sizeof(reg), NULL, &status), -EACCES);
+	cr_assert_eq(sim_executed(0), before, "the write reached firmware");
+	bpf_link__destroy(link);
+	mlx5__deny_mtmp_write__destroy(skel);
 }
