@@ -32,6 +32,7 @@ void *fwctl_policy_ops_field(struct bpf_object *obj, const char *field, size_t *
 	const struct btf_member *m;
 	const struct btf_type *t;
 	size_t value_size;
+	__s64 msize;
 	char *value;
 	int i;
 
@@ -45,22 +46,19 @@ void *fwctl_policy_ops_field(struct bpf_object *obj, const char *field, size_t *
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
-		__s64 msize;
-
-		if (strcmp(btf__name_by_offset(btf, m->name_off), field))
-			continue;
-		msize = btf__resolve_size(btf, m->type);
-		if (msize < 0 || btf_member_bit_offset(t, i) % 8 ||
-		    btf_member_bit_offset(t, i) / 8 + (size_t)msize > value_size) {
-			errno = EINVAL;
-			return NULL;
-		}
-		*size = msize;
-		return value + btf_member_bit_offset(t, i) / 8;
+	m = fwctl_btf_member(btf, t, field, &i);
+	if (!m) {
+		errno = ENOENT;
+		return NULL;
 	}
-	errno = ENOENT;
-	return NULL;
+	msize = btf__resolve_size(btf, m->type);
+	if (msize < 0 || btf_member_bit_offset(t, i) % 8 ||
+	    btf_member_bit_offset(t, i) / 8 + (size_t)msize > value_size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*size = msize;
+	return value + btf_member_bit_offset(t, i) / 8;
 }
 
 int fwctl_policy_set_u32(struct bpf_object *obj, const char *field, uint32_t value)
@@ -90,9 +88,8 @@ int fwctl_policy_set_name(struct bpf_object *obj, const char *name)
 	return 0;
 }
 
-/* The member of struct @t named @name, or NULL; its index in *@idx */
-static const struct btf_member *member_by_name(const struct btf *btf, const struct btf_type *t,
-					       const char *name, int *idx)
+const struct btf_member *fwctl_btf_member(const struct btf *btf, const struct btf_type *t,
+					  const char *name, int *idx)
 {
 	const struct btf_member *m = btf_members(t);
 	int i;
@@ -143,7 +140,7 @@ static int fill_value(const struct btf *kbtf, const struct btf_type *kops, char 
 		__u32 ooff;
 		int oi;
 
-		om = member_by_name(obtf, oops, name, &oi);
+		om = fwctl_btf_member(obtf, oops, name, &oi);
 		if (!om)
 			continue;	/* not set by the object: stays zero */
 		ooff = btf_member_bit_offset(oops, oi) / 8;
@@ -207,7 +204,7 @@ int fwctl_policy_write_value(struct bpf_object *obj)
 	vt = btf__type_by_id(kbtf, vid);
 	if (vt->size != bpf_map__value_size(map))
 		goto out;
-	data = member_by_name(kbtf, vt, "data", &idx);
+	data = fwctl_btf_member(kbtf, vt, "data", &idx);
 	if (!data)
 		goto out;
 	kops = btf__type_by_id(kbtf, btf__resolve_type(kbtf, data->type));

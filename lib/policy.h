@@ -11,6 +11,14 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
+struct btf;
+struct btf_type;
+struct btf_member;
+
+/* The member of struct type @t named @name, or NULL; its index in *@idx */
+const struct btf_member *fwctl_btf_member(const struct btf *btf, const struct btf_type *t,
+					  const char *name, int *idx);
+
 /* The object's struct_ops map of type fwctl_bpf_ops, or NULL */
 struct bpf_map *fwctl_policy_ops_map(struct bpf_object *obj);
 

@@ -22,19 +22,17 @@ static const struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
+/* Member @name of @t and its byte offset in *@off, or NULL */
 static const struct btf_member *member(const struct btf *btf, const struct btf_type *t,
 				       const char *name, __u32 *off)
 {
-	const struct btf_member *m = btf_members(t);
-	int i;
+	const struct btf_member *m;
+	int idx;
 
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), name)) {
-			*off = btf_member_bit_offset(t, i) / 8;
-			return m;
-		}
-	}
-	return NULL;
+	m = fwctl_btf_member(btf, t, name, &idx);
+	if (m)
+		*off = btf_member_bit_offset(t, idx) / 8;
+	return m;
 }
 
 static uint32_t get_u32(const struct btf *btf, const struct btf_type *t, const char *v,

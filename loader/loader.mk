@@ -18,5 +18,5 @@ $(BUILD)/fwctl-bpf: $(BUILD)/obj/loader/main.o $(LOADER_OBJS) $(LIB_OBJS)
 $(BUILD)/unit-tests: $(LOADER_OBJS)
 
 # The loader's unit tests include loader headers.
-$(BUILD)/obj/tests/unit/test_loader_%.o: CFLAGS += -Iloader
+$(BUILD)/obj/tests/unit/test_loader_%.o $(BUILD)/obj/tests/unit/loader_cli.o: CFLAGS += -Iloader
 $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/test_loader_*.c)): $(LOADER_HDRS)

@@ -19,15 +19,8 @@
 
 #define SIM_DEBUGFS "/sys/kernel/debug/mlx5_sim"
 
-/* mlx5 command statuses (include/linux/mlx5/device.h) */
-enum {
-	SIM_STAT_OK = 0x0,
-	SIM_STAT_BAD_OP_ERR = 0x2,
-	SIM_STAT_BAD_PARAM_ERR = 0x3,
-	SIM_STAT_BAD_SYS_STATE_ERR = 0x4,
-	SIM_STAT_BAD_INP_LEN_ERR = 0x50,
-	SIM_STAT_BAD_OUTP_LEN_ERR = 0x51,
-};
+/* mlx5 command statuses: FWCTL_MLX5_STAT_*, generated from device.h */
+#include <mlx5/fwctl_mlx5_names.h>
 
 /* The simulator's syndromes (drivers/fwctl/mlx5_sim/mlx5_sim.h) */
 enum {

@@ -14,46 +14,12 @@
 #include "attach.h"
 #include "config.h"
 #include "json_writer.h"
+#include "loader_cli.h"
 #include "main.h"
 
 #define POLICY "build/hook_policy.bpf.o"
 
-static char out[64 * 1024], err[64 * 1024];
-
-static void slurp(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* Run the CLI; its stdout/stderr into out/err; the exit code. */
-static int cli_(const char **args, int n)
-{
-	char *argv[32];
-	int i, rc;
-
-	argv[0] = "fwctl-bpf";
-	for (i = 0; i < n; i++)
-		argv[i + 1] = (char *)args[i];
-	argv[n + 1] = NULL;
-	rc = fwctl_bpf_main(n + 1, argv);
-	fflush(stdout);
-	fflush(stderr);
-	slurp(cr_get_redirected_stdout(), out, sizeof(out));
-	slurp(cr_get_redirected_stderr(), err, sizeof(err));
-	return rc;
-}
-
-#define cli(...) ({ const char *a_[] = { __VA_ARGS__ }; cli_(a_, sizeof(a_) / sizeof(a_[0])); })
-
-static void redirect(void)
-{
-	cr_redirect_stdout();
-	cr_redirect_stderr();
-}
-
-TestSuite(loader_cli, .init = redirect);
+TestSuite(loader_cli, .init = loader_cli_redirect);
 
 Test(loader_cli, help_prints_usage_and_exits_0)
 {

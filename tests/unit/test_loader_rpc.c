@@ -16,39 +16,11 @@
 #include <mlx5/fwctl_mlx5_names.h>
 
 #include "json_writer.h"
+#include "loader_cli.h"
 #include "main.h"
 #include "mlx5_ifc_user.h"
 #include "mlx5_ifc_extra.h"
 #include "rpc.h"
-
-static char out[64 * 1024], err[64 * 1024];
-
-static void slurp(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* The whole CLI in-process; stdout/stderr into out/err; the exit code */
-static int cli_(const char *const *args, int n)
-{
-	char *argv[32];
-	int i, rc;
-
-	argv[0] = "fwctl-bpf";
-	for (i = 0; i < n; i++)
-		argv[i + 1] = (char *)args[i];
-	argv[n + 1] = NULL;
-	rc = fwctl_bpf_main(n + 1, argv);
-	fflush(stdout);
-	fflush(stderr);
-	slurp(cr_get_redirected_stdout(), out, sizeof(out));
-	slurp(cr_get_redirected_stderr(), err, sizeof(err));
-	return rc;
-}
-
-#define cli(...) ({ const char *a_[] = { __VA_ARGS__ }; cli_(a_, sizeof(a_) / sizeof(a_[0])); })
 
 /* rpc_parse() of "rpc ARGS..."; 0 or CMD_USAGE */
 static int parse_(struct rpc_request *req, const char **args, int n)

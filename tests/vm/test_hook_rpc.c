@@ -114,7 +114,7 @@ Test(hook_rpc, allow_passes_and_firmware_executes)
 	cr_expect_eq(d->status, 0);
 	cr_expect_eq(d->flags, 0);
 	cr_expect(p.skel->bss->done_resp_ok, "rpc_done sees the response");
-	cr_expect_eq(p.skel->bss->done_resp[0], SIM_STAT_OK);
+	cr_expect_eq(p.skel->bss->done_resp[0], FWCTL_MLX5_STAT_OK);
 	policy_del(&p);
 }
 

@@ -200,7 +200,7 @@ static void mcia_read(int fd, unsigned int addr, unsigned int size, uint8_t *dat
 	MLX5_SET(mcia_reg, req, size, size);
 	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_DEBUG_READ_ONLY, FWCTL_MLX5_REG_MCIA,
 				    SIM_REG_READ, req, sizeof(req), reg, &status), 0);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	memcpy(data, MLX5_ADDR_OF(mcia_reg, reg, dwords), size);
 }
 
@@ -241,7 +241,7 @@ static void query_cur_caps(int fd, uint8_t *out)
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP,
 		MLX5_SET_HCA_CAP_OP_MOD_GENERAL_DEVICE << 1 | 1 /* current */);
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len), 0);
-	cr_assert_eq(sim_status(out), SIM_STAT_OK);
+	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 }
 
 #define CUR_CAP(out, fld) \
@@ -264,7 +264,7 @@ Test(policy, set_hca_cap_runs_with_forbidden_bits_cleared_and_sizes_clamped)
 	MLX5_SET(cmd_hca_cap, cap, roce, 1);
 	MLX5_SET(cmd_hca_cap, cap, log_max_qp, 18);
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out, &out_len), 0);
-	cr_assert_eq(sim_status(out), SIM_STAT_OK);
+	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 
 	cr_assert_eq(sim_last_in(k, ran, sizeof(ran)), (ssize_t)sizeof(ran));
 	cap = MLX5_ADDR_OF(set_hca_cap_in, ran, capability);
@@ -311,7 +311,7 @@ Test(policy, query_adapter_is_answered_by_the_policy_not_the_firmware)
 	cr_assert_eq(query_adapter(fd, out, &out_len), 0);
 	cr_assert_eq(sim_executed(0), before, "the firmware ran QUERY_ADAPTER");
 	cr_assert_eq(out_len, sizeof(out));
-	cr_assert_eq(sim_status(out), SIM_STAT_OK);
+	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(QA(out, ieee_vendor_id), 0x0002c9);
 	cr_assert_eq(QA(out, vsd_vendor_id), 0x15b3);
 	psid = MLX5_ADDR_OF(query_adapter_param_block,
@@ -338,7 +338,7 @@ Test(policy, query_adapter_reply_is_truncated_to_a_short_buffer)
 
 	cr_assert_eq(query_adapter(fd, out, &out_len), 0);
 	cr_assert_eq(out_len, sizeof(out));
-	cr_assert_eq(sim_status(out), SIM_STAT_OK);
+	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(sim_executed(0), before);
 	bpf_link__destroy(link);
 	mlx5__cached_query_adapter__destroy(skel);

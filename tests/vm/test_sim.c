@@ -62,7 +62,7 @@ static void query_hca_cap(int fd, int cur, void *out)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, (0 /* general */ << 1) | cur);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				MLX5_ST_SZ_BYTES(query_hca_cap_out)), SIM_STAT_OK);
+				MLX5_ST_SZ_BYTES(query_hca_cap_out)), FWCTL_MLX5_STAT_OK);
 }
 
 static unsigned int cap_log_max_qp(const void *out)
@@ -102,13 +102,13 @@ Test(sim, stamps_the_fd_uid_into_the_executed_mailbox)
 	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
 	MLX5_SET(mbox_in_hdr, in, uid, 0x7777);	/* forged: must be replaced */
 	cr_assert_eq(rpc_status(fd1, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(sim_last_in(0, last, sizeof(last)), (ssize_t)sizeof(in));
 	cr_expect_eq(MLX5_GET(mbox_in_hdr, last, opcode), MLX5_CMD_OP_NOP);
 	cr_expect_eq(MLX5_GET(mbox_in_hdr, last, uid), uid1);
 
 	cr_assert_eq(rpc_status(fd2, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(sim_last_in(0, last, sizeof(last)), (ssize_t)sizeof(in));
 	cr_expect_eq(MLX5_GET(mbox_in_hdr, last, uid), uid2);
 	close(fd1);
@@ -176,7 +176,7 @@ Test(sim, allows_access_reg_write_but_not_read_in_configuration_scope)
 	reg[MLX5_BYTE_OFF(mnvda_reg, configuration_item_data) + 3] = 2;
 	cr_expect_eq(sim_access_reg(fd, FWCTL_RPC_CONFIGURATION, FWCTL_MLX5_REG_MNVDA,
 				    SIM_REG_WRITE, reg, sizeof(reg), NULL, &status), 0);
-	cr_expect_eq(status, SIM_STAT_OK);
+	cr_expect_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(sim_executed(k), before + 1);
 	cr_expect_eq(sim_access_reg(fd, FWCTL_RPC_CONFIGURATION, FWCTL_MLX5_REG_MNVDA,
 				    SIM_REG_READ, reg, sizeof(reg), NULL, &status), -EBADMSG);
@@ -195,7 +195,7 @@ Test(sim, answers_nop_and_counts_it)
 	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
 	memset(out, 0xaa, sizeof(out));
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(sim_syndrome(out), 0);
 	cr_expect_eq(sim_executed(0), before + 1);
 	cr_expect_eq(sim_opcode_count(0, MLX5_CMD_OP_NOP), nops + 1);
@@ -210,7 +210,7 @@ Test(sim, answers_in_place_when_the_output_is_not_longer_than_the_input)
 	sim_hdr(in, MLX5_CMD_OP_QUERY_VPORT_STATE, 0);
 	memset(in + 16, 0, sizeof(in) - 16);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(query_vport_state_out, out, state), 1);
 	close(fd);
 }
@@ -239,7 +239,7 @@ Test(sim, rejects_query_hca_cap_of_an_unmodelled_cap_type)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, (0x7f << 1) | 1);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_BAD_PARAM_ERR);
+				sizeof(out)), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_OP_MOD);
 	close(fd);
 }
@@ -266,7 +266,7 @@ Test(sim, set_hca_cap_changes_what_query_hca_cap_returns)
 	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	int k = private_device(), fd = open_dev(k);
 
-	cr_assert_eq(set_log_max_qp(fd, 12), SIM_STAT_OK);
+	cr_assert_eq(set_log_max_qp(fd, 12), FWCTL_MLX5_STAT_OK);
 	query_hca_cap(fd, 1, out);
 	cr_expect_eq(cap_log_max_qp(out), 12);
 	query_hca_cap(fd, 0, out);
@@ -285,7 +285,7 @@ Test(sim, set_hca_cap_above_max_fails_with_bad_param_and_changes_nothing)
 	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	int k = private_device(), fd = open_dev(k);
 
-	cr_expect_eq(set_log_max_qp(fd, 19), SIM_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(set_log_max_qp(fd, 19), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	query_hca_cap(fd, 1, out);
 	cr_expect_eq(cap_log_max_qp(out), 17);
 	close(fd);
@@ -300,7 +300,7 @@ Test(sim, query_adapter_reports_the_psid_and_mellanox_vendor_ids)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_ADAPTER, 0);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(query_adapter_param_block, blk, vsd_vendor_id), 0x15b3);
 	cr_expect_eq(MLX5_GET(query_adapter_param_block, blk, ieee_vendor_id), 0x0002c9);
 	cr_expect_str_eq((char *)MLX5_ADDR_OF(query_adapter_param_block, blk, vsd_contd_psid),
@@ -316,7 +316,7 @@ Test(sim, query_issi_reports_issi_1_supported_0_and_1)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_ISSI, 0);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(query_issi_out, out, current_issi), 1);
 	cr_expect_eq(MLX5_GET(query_issi_out, out, supported_issi_dw0), 0x3);
 	close(fd);
@@ -330,14 +330,14 @@ Test(sim, query_vport_state_reports_up_and_rejects_other_vports)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_VPORT_STATE, 0);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_OK);
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(query_vport_state_out, out, state), 1);
 	cr_expect_eq(MLX5_GET(query_vport_state_out, out, admin_state), 2);
 
 	MLX5_SET(query_vport_state_in, in, other_vport, 1);
 	MLX5_SET(query_vport_state_in, in, vport_number, 5);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_BAD_PARAM_ERR);
+				sizeof(out)), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	close(fd);
 }
 
@@ -356,7 +356,7 @@ Test(sim, query_nic_vport_context_reports_a_permanent_mac_per_device)
 
 		sim_hdr(in, MLX5_CMD_OP_QUERY_NIC_VPORT_CONTEXT, 0);
 		cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-					sizeof(out)), SIM_STAT_OK);
+					sizeof(out)), FWCTL_MLX5_STAT_OK);
 		cr_expect_arr_eq(MLX5_ADDR_OF(mac_address_layout, mac, mac_addr_47_32),
 				 k ? mac1 : mac0, 6, "sim%d", k);
 		cr_expect_eq(MLX5_GET(nic_vport_context, ctx, roce_en), 1);
@@ -382,7 +382,7 @@ Test(sim, diagnostic_counters_need_set_diagnostic_params_first)
 	sim_hdr(qin, MLX5_CMD_OP_QUERY_DIAGNOSTIC_COUNTERS, 0);
 	MLX5_SET(query_diagnostic_cntrs_in, qin, num_of_samples, 1);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, qin, sizeof(qin), qout,
-				sizeof(qout)), SIM_STAT_BAD_SYS_STATE_ERR);
+				sizeof(qout)), FWCTL_MLX5_STAT_BAD_SYS_STATE_ERR);
 	cr_expect_eq(sim_syndrome(qout), SIM_SYND_DIAG_DISABLED);
 
 	sim_hdr(sin, MLX5_CMD_OP_SET_DIAGNOSTIC_PARAMS, 0);
@@ -395,11 +395,11 @@ Test(sim, diagnostic_counters_need_set_diagnostic_params_first)
 	MLX5_SET(diagnostic_counter_id, MLX5_ADDR_OF(diagnostic_params_context, ctx,
 						     counter_id[1]), counter_id, 0x2006);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_WRITE, sin, sizeof(sin), sout,
-				sizeof(sout)), SIM_STAT_OK);
+				sizeof(sout)), FWCTL_MLX5_STAT_OK);
 
 	sim_hdr(pin, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS, 0);
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, pin, sizeof(pin), pout,
-				sizeof(pout)), SIM_STAT_OK);
+				sizeof(pout)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(diagnostic_params_context, pctx, enable), 1);
 	cr_expect_eq(MLX5_GET(diagnostic_params_context, pctx, num_of_counters), 2);
 	cr_expect_eq(MLX5_GET(diagnostic_counter_id,
@@ -407,7 +407,7 @@ Test(sim, diagnostic_counters_need_set_diagnostic_params_first)
 			      counter_id), 0x2006);
 
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, qin, sizeof(qin), qout,
-				sizeof(qout)), SIM_STAT_OK);
+				sizeof(qout)), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(diagnostic_cntr_struct,
 			      MLX5_ADDR_OF(query_diagnostic_cntrs_out, qout, diag_counter[0]),
 			      counter_id), 0x0401);
@@ -431,7 +431,7 @@ Test(sim, set_diagnostic_params_rejects_an_unknown_counter)
 	MLX5_SET(diagnostic_counter_id, MLX5_ADDR_OF(diagnostic_params_context, ctx,
 						     counter_id[0]), counter_id, 0x7fff);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_WRITE, sin, sizeof(sin), sout,
-				sizeof(sout)), SIM_STAT_BAD_PARAM_ERR);
+				sizeof(sout)), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	close(fd);
 }
 
@@ -457,16 +457,16 @@ Test(sim, mcia_reads_the_module_vendor_name_and_serial_number)
 	int fd = open_dev(1);
 
 	mcia_read(fd, 0, 0, 4, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(mcia_reg, reg, status), 0);
 	cr_expect_eq((uint8_t)data[0], 0x11, "identifier: want QSFP28");
 
 	mcia_read(fd, 0, 148, 16, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(memcmp(data, "Mellanox        ", 16), 0, "vendor %.16s", data);
 
 	mcia_read(fd, 0, 196, 16, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(memcmp(data, "MT2205VS0001    ", 16), 0, "serial %.16s", data);
 	close(fd);
 }
@@ -477,11 +477,11 @@ Test(sim, mcia_reports_an_empty_cage_and_rejects_reads_past_the_page)
 	int fd = open_dev(0);
 
 	mcia_read(fd, 1, 0, 4, reg, &status);
-	cr_expect_eq(status, SIM_STAT_OK);
+	cr_expect_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(mcia_reg, reg, status), 0x3, "want MODULE_NOT_CONNECTED");
 
 	mcia_read(fd, 0, 250, 16, reg, &status);
-	cr_expect_eq(status, SIM_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(status, FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	close(fd);
 }
 
@@ -493,7 +493,7 @@ Test(sim, mtmp_reports_asic_temperature_and_resets_the_maximum)
 
 	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_DEBUG_READ_ONLY, FWCTL_MLX5_REG_MTMP,
 				    SIM_REG_READ, req, sizeof(req), reg, &status), 0);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(mtmp_reg, reg, temperature), 58 * 8);
 	cr_expect_eq(MLX5_GET(mtmp_reg, reg, max_temperature), 71 * 8);
 	cr_expect_eq(memcmp(MLX5_ADDR_OF(mtmp_reg, reg, sensor_name_hi), "asic\0\0\0\0", 8), 0);
@@ -504,7 +504,7 @@ Test(sim, mtmp_reports_asic_temperature_and_resets_the_maximum)
 	MLX5_SET(mtmp_reg, req, temp_threshold_lo, 100 * 8);
 	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_CONFIGURATION, FWCTL_MLX5_REG_MTMP,
 				    SIM_REG_WRITE, req, sizeof(req), reg, &status), 0);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	memset(req, 0, sizeof(req));
 	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_DEBUG_READ_ONLY, FWCTL_MLX5_REG_MTMP,
 				    SIM_REG_READ, req, sizeof(req), reg, &status), 0);
@@ -535,21 +535,21 @@ Test(sim, mnvda_write_persists_for_the_next_boot_and_reads_back)
 	int k = private_device(), fd = open_dev(k);
 
 	mnvda(fd, SIM_REG_READ, 0x80, 0, NULL, 0, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(MLX5_GET(mnvda_reg, reg, length), 12);
 	cr_expect_eq(data[7], 8, "NUM_OF_VFS %u", data[7]);
 
 	mnvda(fd, SIM_REG_WRITE, 0x80, 0, vfs4, sizeof(vfs4), reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	close(fd);
 
 	/* Persists beyond the writer's file */
 	fd = open_dev(k);
 	mnvda(fd, SIM_REG_READ, 0x80, 0, NULL, 0, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(data[7], 4);
 	mnvda(fd, SIM_REG_READ, 0x80, 1, NULL, 0, reg, &status);
-	cr_assert_eq(status, SIM_STAT_OK);
+	cr_assert_eq(status, FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(data[7], 8, "the running configuration changed before a reset");
 	close(fd);
 }
@@ -560,7 +560,7 @@ Test(sim, mnvda_rejects_an_unknown_configuration_item)
 	int fd = open_dev(0);
 
 	mnvda(fd, SIM_REG_READ, 0x12345, 0, NULL, 0, reg, &status);
-	cr_expect_eq(status, SIM_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(status, FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	close(fd);
 }
 
@@ -572,7 +572,7 @@ Test(sim, access_reg_of_an_unknown_register_fails_with_bad_param_in_firmware)
 
 	cr_assert_eq(sim_access_reg(fd, FWCTL_RPC_DEBUG_READ_ONLY, 0x1234, SIM_REG_READ,
 				    reg, sizeof(reg), NULL, &status), 0);
-	cr_expect_eq(status, SIM_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(status, FWCTL_MLX5_STAT_BAD_PARAM_ERR);
 	cr_expect_eq(sim_executed(0), before + 1);
 	close(fd);
 }
@@ -621,7 +621,7 @@ Test(sim, fails_a_short_input_with_bad_inp_len_in_firmware)
 
 	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, 0);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_BAD_INP_LEN_ERR);
+				sizeof(out)), FWCTL_MLX5_STAT_BAD_INP_LEN_ERR);
 	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_INP_LEN);
 	cr_expect_eq(sim_executed(0), before + 1);
 	close(fd);
@@ -634,7 +634,7 @@ Test(sim, fails_a_short_output_with_bad_outp_len_in_firmware)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, 1);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_BAD_OUTP_LEN_ERR);
+				sizeof(out)), FWCTL_MLX5_STAT_BAD_OUTP_LEN_ERR);
 	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_OUTP_LEN);
 	close(fd);
 }
@@ -647,7 +647,7 @@ Test(sim, fails_an_allowed_but_unimplemented_opcode_with_bad_op)
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_CQ, 0);
 	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
-				sizeof(out)), SIM_STAT_BAD_OP_ERR);
+				sizeof(out)), FWCTL_MLX5_STAT_BAD_OP_ERR);
 	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_OPCODE);
 	cr_expect_eq(sim_executed(0), before + 1);
 	close(fd);
@@ -678,7 +678,7 @@ Test(sim, injected_status_fails_the_next_commands_in_firmware)
 	cr_expect_eq(nop(fd, &err), 0x6);
 	cr_expect_eq(err, 0);
 	cr_expect_eq(nop(fd, &err), 0x6);
-	cr_expect_eq(nop(fd, &err), SIM_STAT_OK);
+	cr_expect_eq(nop(fd, &err), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(sim_executed(0), before + 3);
 	cr_assert_eq(sim_fault_get(0, f, sizeof(f)), 0);
 	cr_expect_str_eq(f, "off");
@@ -697,7 +697,7 @@ Test(sim, injected_errno_fails_the_rpc_before_firmware)
 	nop(fd, &err);
 	cr_expect_eq(err, -EIO);
 	cr_expect_eq(sim_executed(0), before);
-	cr_expect_eq(nop(fd, &err), SIM_STAT_OK);
+	cr_expect_eq(nop(fd, &err), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(err, 0);
 	close(fd);
 }
@@ -710,7 +710,7 @@ Test(sim, injected_delay_slows_the_command_down)
 
 	cr_assert_eq(sim_fault(0, "delay_us 300000 1"), 0);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	cr_expect_eq(nop(fd, &err), SIM_STAT_OK);
+	cr_expect_eq(nop(fd, &err), FWCTL_MLX5_STAT_OK);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	cr_expect_eq(err, 0);
 	ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
@@ -763,7 +763,7 @@ Test(sim, unplug_with_an_open_fd_gives_enodev_and_add_brings_it_back)
 	int fd = open_dev(1), err;
 	uint32_t uid;
 
-	cr_assert_eq(nop(fd, &err), SIM_STAT_OK);
+	cr_assert_eq(nop(fd, &err), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(sim_remove(1), 0);
 	cr_expect_not(sim_exists(1));
 	nop(fd, &err);
@@ -774,7 +774,7 @@ Test(sim, unplug_with_an_open_fd_gives_enodev_and_add_brings_it_back)
 	cr_assert_eq(sim_add(), 0);
 	cr_assert(sim_exists(1));
 	fd = open_dev(1);
-	cr_expect_eq(nop(fd, &err), SIM_STAT_OK);
+	cr_expect_eq(nop(fd, &err), FWCTL_MLX5_STAT_OK);
 	cr_expect_eq(err, 0);
 	close(fd);
 }
@@ -798,7 +798,7 @@ static void *hammer_nops(void *arg)
 	for (i = 0; i < 1000000 && h->enodev < 100; i++) {
 		uint8_t status = nop(h->fd, &err);
 
-		if (!err && status == SIM_STAT_OK)
+		if (!err && status == FWCTL_MLX5_STAT_OK)
 			h->ok++;
 		else if (err == -ENODEV)
 			h->enodev++;
