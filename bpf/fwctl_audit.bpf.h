@@ -28,7 +28,7 @@
 #include "fwctl_audit_common.h"
 
 #ifndef FWCTL_AUDIT_RING_SIZE
-#define FWCTL_AUDIT_RING_SIZE	(256 * 1024)
+#define FWCTL_AUDIT_RING_SIZE	(1024 * 1024)	/* ~5000 records */
 #endif
 
 struct {
@@ -167,7 +167,15 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 		r->head_len = 0;
 	if (rpc->device_type == FWCTL_DEVICE_TYPE_MLX5)
 		fwctl_audit_mlx5(rpc, r);
-	bpf_ringbuf_submit(r, 0);
+	/*
+	 * Wake the consumer only once the ring is a quarter full: one wakeup
+	 * per record costs more than the record at high RPC rates, and a
+	 * consumer that polls with a timeout (fwctl-bpf audit --follow) picks
+	 * up the rest within it.
+	 */
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&fwctl_audit, BPF_RB_AVAIL_DATA) >
+			      FWCTL_AUDIT_RING_SIZE / 4 ? BPF_RB_FORCE_WAKEUP :
+							  BPF_RB_NO_WAKEUP);
 	fwctl_audit_count(FWCTL_AUDIT_STAT_RECORDS);
 	return 0;
 }
