@@ -67,6 +67,8 @@ help:
 	@echo 'make deps           install the Debian packages (run implicitly)'
 	@echo 'make kernel         download, patch and build the test kernel (cached)'
 	@echo 'make kernel-compile-test  compile drivers/fwctl/ incl. the real mlx5 driver'
+	@echo 'make bench          benchmarks: ratios to the unpatched kernel, a BPF LSM, a broker'
+	@echo 'make stress         the reliability suite on the debug kernel'
 	@echo 'make clean          remove build/ (the kernel cache stays)'
 	@echo 'tests/vm/run --help run anything in the VM'
 
@@ -180,8 +182,11 @@ check: deps all
 	    u=0; $(MAKE) -s check-unit || u=$$?; \
 	    v=0; $(MAKE) -s check-vm || v=$$?; \
 	    f=0; $(MAKE) -s check-vm-fail-closed || f=$$?; \
+	    b=0; $(MAKE) -s bench-smoke >$(BUILD)/logs/bench-smoke.log 2>&1 || b=$$?; \
+	    [ $$b -eq 0 ] && echo '== bench smoke: ok' || \
+		{ tail -n 20 $(BUILD)/logs/bench-smoke.log; echo '== bench smoke: FAILED'; }; \
 	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v \
-		$(BUILD)/logs/vm-fail-closed.log:$$f && [ $$k -eq 0 ]
+		$(BUILD)/logs/vm-fail-closed.log:$$f && [ $$k -eq 0 ] && [ $$b -eq 0 ]
 
 demo: deps all
 	$(Q)tests/vm/run -- scripts/demo.sh

@@ -477,10 +477,14 @@ int do_audit(int argc, char **argv)
 		openlog("fwctl-bpf", LOG_PID, LOG_AUTHPRIV);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/*
+	 * Recorders wake readers only when their ring is a quarter full
+	 * (bpf/fwctl_audit.bpf.h): after each poll, drain what is there.
+	 */
 	do {
-		err = run.follow ? ring_buffer__poll(rb, 200) : ring_buffer__consume(rb);
-		if (err == -EINTR)
-			err = 0;
+		err = run.follow ? ring_buffer__poll(rb, 200) : 0;
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(rb);
 	} while (run.follow && !stop && err >= 0);
 	ring_buffer__free(rb);
 	if (err < 0) {

@@ -130,3 +130,25 @@ Test(audit_cli, says_clearly_when_no_recorder_is_attached)
 	cr_assert(strstr(out, "rc=1"), "%s", out);
 	free(out);
 }
+
+Test(audit_cli, follow_streams_records_as_they_come_and_stops_on_sigint)
+{
+	int fd = sim_open(0), i;
+	char *out;
+
+	attach_stack();
+	/* a few records, far fewer than wake a reader: --follow must drain them */
+	sh(LOADER " audit --follow >/tmp/follow.out 2>/tmp/follow.err & echo $! >/tmp/follow.pid");
+	usleep(300000);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
+	usleep(800000);
+	sh("kill -INT $(cat /tmp/follow.pid); while kill -0 $(cat /tmp/follow.pid) 2>/dev/null; do sleep 0.1; done");
+	out = capture("cat /tmp/follow.out");
+	cr_assert_eq(lines(out), 3, "--follow printed:\n%s", out);
+	free(out);
+	out = capture("cat /tmp/follow.err");
+	cr_assert(strstr(out, "(reconciled)"), "%s", out);
+	free(out);
+	close(fd);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwctl-bench: the RPC workload, the seven configurations and the report
+ * (docs/benchmarks.md).
+ */
+#ifndef FWCTL_BPF_BENCH_H
+#define FWCTL_BPF_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BENCH_SMALL	16		/* an mlx5 mailbox header: NOP */
+#define BENCH_64K	(64 * 1024)
+#define BENCH_1M	(1024 * 1024)
+#define BENCH_MAX_RPC	(2 * 1024 * 1024)	/* the fwctl core's limit */
+#define BENCH_DELAY_US	10		/* the simulator's firmware delay knob */
+
+/* How much to measure (--quick for the smoke test). */
+struct bench_params {
+	int dev;			/* simK */
+	int n_small;			/* latency samples, 16-byte RPCs */
+	int n_64k;
+	int n_1m;
+	int n_delay;			/* latency samples with the delay */
+	int n_swap;			/* link updates timed one by one */
+	int n_swapping;			/* swaps to span while timing RPCs */
+	int swap_interval_us;		/* between two of those swaps */
+	int n_cli_swap;			/* "fwctl-bpf swap" commands timed */
+	double tput_secs;		/* per throughput figure */
+	double audit_secs;		/* per audit rate figure */
+	const char *loader;		/* path of build/fwctl-bpf */
+	const char *objdir;		/* build/bench: bench_allow.bpf.o */
+};
+
+extern struct bench_params bp;
+
+/* Results of one measurement run: printed as "@bench,config,figure,unit,value". */
+void result(const char *config, const char *figure, const char *unit, double v);
+void bench_error(const char *config, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double now_ns(void);
+
+/* A client sends RPCs either on its own fwctl FD or through the broker. */
+struct client {
+	int fd;
+	bool broker;
+};
+
+int client_open(struct client *c, const char *broker_addr);
+void client_close(struct client *c);
+int client_rpc(struct client *c, uint32_t scope, const void *in, uint32_t in_len,
+	       void *out, uint32_t *out_len);
+
+/* One NOP of @in_len bytes (a 16-byte header, zeroes after it). */
+int nop_rpc(struct client *c, void *in, uint32_t in_len);
+/* QUERY_ISSI, which no configuration's allowlist has: 0 or -errno */
+int denied_rpc(struct client *c);
+
+/* Latency: @n RPCs of @in_len bytes, median and p99 in microseconds. */
+int measure_latency(struct client *c, uint32_t in_len, int n, double *med, double *p99);
+/* The same, and the mean */
+int measure_latency_mean(struct client *c, uint32_t in_len, int n, double *med, double *p99,
+			 double *mean);
+/* The same, going on after @n samples while @more(@arg) (at most 10 s). */
+int measure_latency_while(struct client *c, uint32_t in_len, int n,
+			  bool (*more)(void *arg), void *arg, double *med, double *p99,
+			  double *mean);
+/* Throughput: @threads clients, each on its own FD/connection, @secs. */
+int measure_throughput(const char *broker_addr, int threads, double secs, double *rps);
+
+/* One client paced at @rate RPC/s (busy-waiting between RPCs) for @secs. */
+int measure_paced(double rate, double secs, double *rps);
+
+/* Peer B: the broker, a child process owning the fwctl FD. */
+pid_t broker_start(int dev, char *addr, size_t addr_len);
+void broker_stop(pid_t pid);
+long broker_rss_kib(pid_t pid);
+
+/* The configurations (configs.c) */
+struct state;
+
+struct config {
+	const char *name;
+	bool hook;			/* needs the patched kernel */
+	bool enforces;			/* QUERY_ISSI must be refused */
+	int (*setup)(struct state *st);
+};
+
+extern const struct config configs[];
+extern const int nr_configs;
+const struct config *config_by_name(const char *name);
+const char *config_name(const struct config *cfg);
+int run_config(const struct config *cfg);
+
+/* The host side: merge the raw results of both boots into the report. */
+int bench_report(int argc, char **argv);
+
+#endif

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: what the filter costs, side by side with what a site would use
+# instead (issue 8, docs/benchmarks.md). Included by the top Makefile; not
+# part of "make all": nothing here can fail a build.
+#
+#   make bench        two boots (baseline kernel, then the patched one), all
+#                     seven configurations; table on stdout, build/bench/
+#                     results.{csv,json}, docs/benchmarks.md updated
+#   make bench-smoke  seconds: the patched boot, one configuration (the site
+#                     stack), a few iterations; fails only if the benchmark
+#                     itself is broken
+
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_BPF_OBJS := $(BENCH_BPF_SRCS:bench/%.bpf.c=$(BUILD)/bench/%.bpf.o)
+BENCH_SKELS    := $(BENCH_BPF_OBJS:%.bpf.o=%.skel.h)
+BENCH_SRCS     := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_OBJS     := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/obj/%.o)
+BENCH_BIN      := $(BUILD)/bench/fwctl-bench
+
+.PHONY: bench bench-smoke bench-build
+
+bench-build: $(BENCH_BIN) $(BENCH_BPF_OBJS) $(BUILD)/fwctl-bpf
+
+bench: deps bench-build
+	$(Q)scripts/bench.sh
+
+bench-smoke: deps bench-build
+	$(Q)scripts/bench.sh --smoke
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
+	$(BPF_OBJ_RECIPE)
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(call SKEL_RECIPE,$*)
+
+$(BUILD)/bench/obj/%.o: bench/%.c bench/bench.h $(GENERATED) $(BENCH_SKELS) $(POLICY_SKELS) \
+		$(wildcard lib/*.h bpf/*_common.h tests/lib/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ibench -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJS) $(LIB_OBJS) $(BUILD)/obj/tests/lib/sim.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lpthread -lm

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwctl-bench report: merge the raw outputs of the boots of one run
+ * ("@bench,CONFIG,FIGURE,UNIT,VALUE,ROUNDS" lines, everything else
+ * ignored), put every figure next to the baseline's and check the targets
+ * of issue 8. Writes the table to stdout and, on request, CSV, JSON and a
+ * Markdown section for docs/benchmarks.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define MAX_ROWS	1024
+#define MAX_BOOTS	8
+#define MAX_ERRORS	64
+
+#define MAX_VALUES	16
+
+/* One figure of one configuration; boots that measured it again add values. */
+struct row {
+	char config[32];
+	char figure[48];
+	char unit[12];
+	double value;		/* the median of values[] */
+	double values[MAX_VALUES];
+	int nr_values;
+	int rounds;
+	int boot;		/* the first boot that measured it */
+};
+
+struct boot {
+	const char *file;
+	char kernel[64];
+	char cpus[8];
+	char rounds[8];
+	char seconds[16];
+	char errors[8];
+	char quick[4];
+	char clocksource[32];
+};
+
+static struct row rows[MAX_ROWS];
+static int nr_rows;
+static struct boot boots[MAX_BOOTS];
+static int nr_boots;
+static char errors[MAX_ERRORS][160];
+static int nr_errors;
+
+/* The table's order: configurations as numbered in the issue, figures by kind. */
+static const char *const config_order[] = {
+	"baseline", "nopolicy", "allow", "allowlist", "site", "peer_lsm", "peer_broker",
+	"observe", "enforcers",		/* extras: the site stack in two halves */
+};
+#define NR_CONFIGS (int)(sizeof(config_order) / sizeof(config_order[0]))
+
+static const char *const figure_order[] = {
+	"syscall_med", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
+	"tput_1", "tput_2", "tput_4",
+	"delay_lat16_med", "delay_lat16_p99", "delay_lat16_mean", "delay_tput_1", "delay_tput_2", "delay_tput_4",
+	"audit_rps_1client", "audit_lost_1client", "audit_rps_2client", "audit_lost_2client",
+	"audit_rps_4client", "audit_lost_4client", "audit_max_rps_zero_lost",
+	"swap_update_med", "swap_update_max", "swapping_lat16_med", "swapping_lat16_p99",
+	"swapping_swaps", "swap_cli_med", "mem",
+};
+#define NR_FIGURES (int)(sizeof(figure_order) / sizeof(figure_order[0]))
+
+static int config_rank(const char *c)
+{
+	for (int i = 0; i < NR_CONFIGS; i++)
+		if (!strcmp(config_order[i], c))
+			return i;
+	return NR_CONFIGS;
+}
+
+static int figure_rank(const char *f)
+{
+	for (int i = 0; i < NR_FIGURES; i++)
+		if (!strcmp(figure_order[i], f))
+			return i;
+	return NR_FIGURES;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int d = config_rank(x->config) - config_rank(y->config);
+
+	if (d)
+		return d;
+	d = figure_rank(x->figure) - figure_rank(y->figure);
+	return d ? d : strcmp(x->figure, y->figure);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static const struct row *find(const char *config, const char *figure)
+{
+	for (int i = 0; i < nr_rows; i++)
+		if (!strcmp(rows[i].config, config) && !strcmp(rows[i].figure, figure))
+			return &rows[i];
+	return NULL;
+}
+
+/* Latency while swapping compares with the baseline's plain latency. */
+static double ratio_of(const struct row *r)
+{
+	const char *base = r->figure;
+	const struct row *b;
+
+	if (!strncmp(base, "swapping_lat", 12))
+		base += strlen("swapping_");
+	b = find("baseline", base);
+	if (!b || b->value <= 0 || !strcmp(r->unit, "count"))
+		return NAN;
+	return r->value / b->value;
+}
+
+static char *field(char **s)
+{
+	char *f = *s, *c;
+
+	if (!f)
+		return NULL;
+	c = strchr(f, ',');
+	if (c) {
+		*c = '\0';
+		*s = c + 1;
+	} else {
+		*s = NULL;
+	}
+	f[strcspn(f, "\r\n")] = '\0';
+	return f;
+}
+
+static int parse(const char *file)
+{
+	struct boot *b;
+	char line[512];
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		fprintf(stderr, "fwctl-bench: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	if (nr_boots == MAX_BOOTS) {
+		fclose(f);
+		return -1;
+	}
+	b = &boots[nr_boots];
+	memset(b, 0, sizeof(*b));
+	b->file = file;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *tag, *a, *c;
+
+		/* the guest's console may prefix or interleave: find the tag */
+		tag = strstr(line, "@bench,");
+		if (!tag)
+			tag = strstr(line, "@meta,");
+		if (!tag)
+			tag = strstr(line, "@error,");
+		if (!tag)
+			continue;
+		s = tag;
+		tag = field(&s);
+		if (!strcmp(tag, "@meta")) {
+			a = field(&s);
+			c = field(&s);
+			if (!a || !c)
+				continue;
+#define META(x) if (!strcmp(a, #x)) snprintf(b->x, sizeof(b->x), "%s", c)
+			META(kernel);
+			META(cpus);
+			META(rounds);
+			META(seconds);
+			META(errors);
+			META(quick);
+			META(clocksource);
+#undef META
+		} else if (!strcmp(tag, "@error")) {
+			a = field(&s);
+			if (a && s && nr_errors < MAX_ERRORS) {
+				s[strcspn(s, "\r\n")] = '\0';
+				snprintf(errors[nr_errors++], sizeof(errors[0]), "%s: %s", a, s);
+			}
+		} else {
+			char *cfg = field(&s), *fig = field(&s), *unit = field(&s);
+			char *val = field(&s), *rnd = field(&s);
+			struct row *r;
+
+			if (!cfg || !fig || !unit || !val)
+				continue;
+			r = (struct row *)find(cfg, fig);
+			if (!r) {
+				if (nr_rows == MAX_ROWS)
+					continue;
+				r = &rows[nr_rows++];
+				memset(r, 0, sizeof(*r));
+				snprintf(r->config, sizeof(r->config), "%s", cfg);
+				snprintf(r->figure, sizeof(r->figure), "%s", fig);
+				snprintf(r->unit, sizeof(r->unit), "%s", unit);
+				r->boot = nr_boots;
+			}
+			if (r->nr_values < MAX_VALUES)
+				r->values[r->nr_values++] = strtod(val, NULL);
+			r->rounds += rnd ? atoi(rnd) : 1;
+		}
+	}
+	fclose(f);
+	nr_boots++;
+	return 0;
+}
+
+/* ---- targets */
+
+struct target {
+	const char *what;
+	const char *status;	/* PASS, MISS, n/a */
+	char detail[192];
+};
+
+static struct target targets[12];
+static int nr_targets;
+
+static void target_ratio(const char *what, const char *config, const char *figure, double max)
+{
+	struct target *t = &targets[nr_targets++];
+	const struct row *r = find(config, figure);
+	double q = r ? ratio_of(r) : NAN;
+
+	t->what = what;
+	if (isnan(q)) {
+		t->status = "n/a";
+		snprintf(t->detail, sizeof(t->detail), "%s %s: %s", config, figure,
+			 r ? "no baseline in this run" : "not measured");
+		return;
+	}
+	t->status = q <= max ? "PASS" : "MISS";
+	snprintf(t->detail, sizeof(t->detail), "%s %s ratio %.3f (target <= %.2f)", config,
+		 figure, q, max);
+	/* how much of it is the boots' difference: a null syscall's ratio */
+	r = find(config, "syscall_med");
+	if (r && !isnan(ratio_of(r)))
+		snprintf(t->detail + strlen(t->detail), sizeof(t->detail) - strlen(t->detail),
+			 "; boot drift: syscall_med ratio %.3f", ratio_of(r));
+}
+
+static void target_faster(const char *what, const char *config, const char *peer,
+			  const char *figure)
+{
+	struct target *t = &targets[nr_targets++];
+	const struct row *a = find(config, figure), *b = find(peer, figure);
+
+	t->what = what;
+	if (!a || !b) {
+		t->status = "n/a";
+		snprintf(t->detail, sizeof(t->detail), "%s or %s %s: not measured", config, peer,
+			 figure);
+		return;
+	}
+	t->status = a->value < b->value ? "PASS" : "MISS";
+	snprintf(t->detail, sizeof(t->detail), "%s %s %.4g %s vs %s %.4g %s", config, figure,
+		 a->value, a->unit, peer, b->value, b->unit);
+}
+
+static void check_targets(void)
+{
+	const struct row *lost = find("site", "audit_lost_1client");
+	struct target *t;
+
+	target_ratio("no policy indistinguishable from baseline", "nopolicy", "lat16_med", 1.02);
+	target_ratio("allowlist + audit, 16-byte RPCs", "site", "lat16_med", 1.15);
+	target_ratio("allowlist + audit, 10 us firmware delay", "site", "delay_lat16_med", 1.02);
+	target_faster("config 5 beats Peer A (BPF LSM) on latency", "site", "peer_lsm",
+		      "lat16_med");
+	target_faster("config 5 beats Peer B (broker) on latency", "site", "peer_broker",
+		      "lat16_med");
+	target_faster("(like for like, not an issue target) config 4 beats Peer A",
+		      "allowlist", "peer_lsm", "lat16_med");
+	t = &targets[nr_targets++];
+	t->what = "zero audit records lost at the max single-client rate";
+	if (!lost) {
+		t->status = "n/a";
+		snprintf(t->detail, sizeof(t->detail), "site audit_lost_1client: not measured");
+	} else {
+		const struct row *rps = find("site", "audit_rps_1client");
+
+		t->status = lost->value == 0 ? "PASS" : "MISS";
+		snprintf(t->detail, sizeof(t->detail), "%.0f lost at %.0f records/s", lost->value,
+			 rps ? rps->value : 0);
+	}
+}
+
+/* ---- output */
+
+static void fmt_value(char *buf, size_t len, double v)
+{
+	if (fabs(v) >= 100000 || (v == floor(v) && fabs(v) < 1e9))
+		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) >= 100)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+static void fmt_ratio(char *buf, size_t len, double q)
+{
+	if (isnan(q))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3f", q);
+}
+
+static void label(char *buf, size_t len, const char *config)
+{
+	int r = config_rank(config);
+
+	if (r < 7)
+		snprintf(buf, len, "%d %s", r + 1, config);
+	else
+		snprintf(buf, len, "x %s", config);
+}
+
+static void print_table(FILE *f)
+{
+	char lab[48], val[32], q[16];
+
+	fprintf(f, "%-14s  %-24s  %12s  %-6s  %8s\n", "configuration", "figure", "value", "unit",
+		"ratio");
+	for (int i = 0; i < nr_rows; i++) {
+		const struct row *r = &rows[i];
+
+		label(lab, sizeof(lab), r->config);
+		fmt_value(val, sizeof(val), r->value);
+		fmt_ratio(q, sizeof(q), ratio_of(r));
+		fprintf(f, "%-14s  %-24s  %12s  %-6s  %8s\n", lab, r->figure, val, r->unit, q);
+	}
+}
+
+static void print_targets(FILE *f, bool md)
+{
+	for (int i = 0; i < nr_targets; i++) {
+		if (md)
+			fprintf(f, "| %s | **%s** | %s |\n", targets[i].what, targets[i].status,
+				targets[i].detail);
+		else
+			fprintf(f, "%-4s  %s: %s\n", targets[i].status, targets[i].what,
+				targets[i].detail);
+	}
+}
+
+static int write_csv(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	char q[16];
+
+	if (!f)
+		return -errno;
+	fprintf(f, "configuration,figure,unit,value,ratio,rounds,kernel\n");
+	for (int i = 0; i < nr_rows; i++) {
+		const struct row *r = &rows[i];
+
+		fmt_ratio(q, sizeof(q), ratio_of(r));
+		fprintf(f, "%s,%s,%s,%.6g,%s,%d,%s\n", r->config, r->figure, r->unit, r->value,
+			strcmp(q, "-") ? q : "", r->rounds, boots[r->boot].kernel);
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "{\n  \"boots\": [");
+	for (i = 0; i < nr_boots; i++) {
+		const struct boot *b = &boots[i];
+
+		fprintf(f, "%s\n    {\"file\": ", i ? "," : "");
+		json_str(f, b->file);
+		fprintf(f, ", \"kernel\": ");
+		json_str(f, b->kernel);
+		fprintf(f, ", \"cpus\": %s, \"rounds\": %s, \"quick\": %s, \"seconds\": %s, "
+			"\"errors\": %s}", *b->cpus ? b->cpus : "null",
+			*b->rounds ? b->rounds : "null", *b->quick ? b->quick : "null",
+			*b->seconds ? b->seconds : "null", *b->errors ? b->errors : "null");
+	}
+	fprintf(f, "\n  ],\n  \"results\": [");
+	for (i = 0; i < nr_rows; i++) {
+		const struct row *r = &rows[i];
+		double q = ratio_of(r);
+
+		fprintf(f, "%s\n    {\"configuration\": ", i ? "," : "");
+		json_str(f, r->config);
+		fprintf(f, ", \"figure\": ");
+		json_str(f, r->figure);
+		fprintf(f, ", \"unit\": ");
+		json_str(f, r->unit);
+		fprintf(f, ", \"value\": %.6g, \"ratio\": ", r->value);
+		if (isnan(q))
+			fprintf(f, "null");
+		else
+			fprintf(f, "%.4f", q);
+		fprintf(f, ", \"values\": [");
+		for (int j = 0; j < r->nr_values; j++)
+			fprintf(f, "%s%.6g", j ? ", " : "", r->values[j]);
+		fprintf(f, "], \"rounds\": %d, \"boot\": %d}", r->rounds, r->boot);
+	}
+	fprintf(f, "\n  ],\n  \"targets\": [");
+	for (i = 0; i < nr_targets; i++) {
+		fprintf(f, "%s\n    {\"target\": ", i ? "," : "");
+		json_str(f, targets[i].what);
+		fprintf(f, ", \"status\": ");
+		json_str(f, targets[i].status);
+		fprintf(f, ", \"detail\": ");
+		json_str(f, targets[i].detail);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  ],\n  \"errors\": [");
+	for (i = 0; i < nr_errors; i++) {
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_str(f, errors[i]);
+	}
+	fprintf(f, "\n  ]\n}\n");
+	return fclose(f) ? -errno : 0;
+}
+
+/* Markdown: one column per configuration, "value (ratio)" per cell. */
+static int write_md(const char *path)
+{
+	bool present[NR_CONFIGS] = {};
+	char val[32], q[16], lab[48];
+	FILE *f = fopen(path, "w");
+	int i, c, fig;
+
+	if (!f)
+		return -errno;
+	for (i = 0; i < nr_rows; i++)
+		if (config_rank(rows[i].config) < NR_CONFIGS)
+			present[config_rank(rows[i].config)] = true;
+	fprintf(f, "Kernel:");
+	for (i = 0; i < nr_boots; i++)
+		fprintf(f, "%s %s (%s, %s CPUs, %s rounds%s)", i ? ";" : "",
+			*boots[i].kernel ? boots[i].kernel : "?", boots[i].file,
+			*boots[i].cpus ? boots[i].cpus : "?",
+			*boots[i].rounds ? boots[i].rounds : "?",
+			!strcmp(boots[i].quick, "1") ? ", quick" : "");
+	fprintf(f, ".\nEach cell: value (ratio to 1 baseline). Latency in µs, throughput in "
+		"RPC/s, memory in KiB.\n\n| figure | unit |");
+	for (c = 0; c < NR_CONFIGS; c++)
+		if (present[c])
+			label(lab, sizeof(lab), config_order[c]), fprintf(f, " %s |", lab);
+	fprintf(f, "\n|---|---|");
+	for (c = 0; c < NR_CONFIGS; c++)
+		if (present[c])
+			fprintf(f, "---|");
+	fprintf(f, "\n");
+	for (fig = 0; fig < NR_FIGURES; fig++) {
+		const char *unit = NULL;
+
+		for (c = 0; c < NR_CONFIGS && !unit; c++) {
+			const struct row *r = find(config_order[c], figure_order[fig]);
+
+			if (r)
+				unit = r->unit;
+		}
+		if (!unit)
+			continue;
+		fprintf(f, "| %s | %s |", figure_order[fig], unit);
+		for (c = 0; c < NR_CONFIGS; c++) {
+			const struct row *r = find(config_order[c], figure_order[fig]);
+
+			if (!present[c])
+				continue;
+			if (!r) {
+				fprintf(f, " |");
+				continue;
+			}
+			fmt_value(val, sizeof(val), r->value);
+			fmt_ratio(q, sizeof(q), ratio_of(r));
+			if (strcmp(q, "-") && c)
+				fprintf(f, " %s (%s) |", val, q);
+			else
+				fprintf(f, " %s |", val);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n| target | result | measured |\n|---|---|---|\n");
+	print_targets(f, true);
+	if (nr_errors) {
+		fprintf(f, "\nNot measured:\n\n");
+		for (i = 0; i < nr_errors; i++)
+			fprintf(f, "- %s\n", errors[i]);
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+int bench_report(int argc, char **argv)
+{
+	const char *csv = NULL, *json = NULL, *md = NULL;
+	int i, err = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+			csv = argv[++i];
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json = argv[++i];
+		else if (!strcmp(argv[i], "--md") && i + 1 < argc)
+			md = argv[++i];
+		else if (parse(argv[i]))
+			return 1;
+	}
+	if (!nr_boots) {
+		fprintf(stderr, "fwctl-bench report: no raw results given\n");
+		return 2;
+	}
+	for (i = 0; i < nr_rows; i++) {
+		struct row *r = &rows[i];
+		int n = r->nr_values;
+
+		qsort(r->values, n, sizeof(r->values[0]), cmp_double);
+		r->value = n % 2 ? r->values[n / 2] : (r->values[n / 2 - 1] + r->values[n / 2]) / 2;
+	}
+	qsort(rows, nr_rows, sizeof(rows[0]), cmp_rows);
+	check_targets();
+
+	print_table(stdout);
+	printf("\n");
+	print_targets(stdout, false);
+	for (i = 0; i < nr_errors; i++)
+		printf("not measured: %s\n", errors[i]);
+
+	if (csv && (err = write_csv(csv)))
+		fprintf(stderr, "fwctl-bench: %s: %s\n", csv, strerror(-err));
+	if (json && (err = write_json(json)))
+		fprintf(stderr, "fwctl-bench: %s: %s\n", json, strerror(-err));
+	if (md && (err = write_md(md)))
+		fprintf(stderr, "fwctl-bench: %s: %s\n", md, strerror(-err));
+	return err ? 1 : 0;
+}

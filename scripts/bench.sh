@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench / make bench-smoke (docs/benchmarks.md).
+#
+#   scripts/bench.sh            BENCH_PAIRS (default 2) pairs of boots: the
+#                               bench-baseline kernel (configuration 1, the
+#                               unpatched core), then the test kernel
+#                               (configurations 2-7); the report merges all
+#                               boots (median per figure), prints the table and
+#                               the targets, writes build/bench/results.{csv,
+#                               json,md} and the table of docs/benchmarks.md
+#   scripts/bench.sh --smoke    one boot of the test kernel, configuration
+#                               "site" only, a few iterations (seconds)
+#   scripts/bench.sh --report   no boot: the report (and docs) again from
+#                               the raw outputs in build/bench/raw/
+#
+# Environment: BENCH_PAIRS, BENCH_ROUNDS (rounds per boot, default 1),
+# BENCH_CPUS (guest CPUs, default 2), BENCH_TSC_KHZ (the guest's TSC
+# frequency, default the host's "cpu MHz"),
+# BENCH_CONFIGS (configurations of the patched boot), BENCH_DOCS=0 to leave
+# docs/benchmarks.md alone. A target missed is reported, never an error: the
+# exit status is non-zero only when a boot produced no figures at all.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+OUT=build/bench
+BIN=$OUT/fwctl-bench
+SMOKE=0
+PAIRS=${BENCH_PAIRS:-2}
+ROUNDS=${BENCH_ROUNDS:-1}
+CONFIGS=${BENCH_CONFIGS:-nopolicy,allow,allowlist,site,peer_lsm,peer_broker,observe,enforcers}
+# Two vCPUs for real: SeaBIOS's MP table lists one CPU per socket, so
+# "-smp 2" alone boots one (the kernel has no ACPI); with two CPUs TCG's
+# TSCs look unsynchronised and the clock falls back to jiffies unless the
+# TSC is declared reliable.
+# On a loaded host the guest's TSC calibration against the PIT can fail
+# too (no HPET or PM timer without ACPI), so the guest is told the TSC's
+# frequency: TCG's TSC runs at the host's.
+# The second CPU calibrates its delay loop by itself (against jiffies, badly
+# under TCG), which makes the simulator's udelay()-based firmware delay
+# anything from 4 to 15 us on it: lpj= gives every CPU the TSC's value.
+TSC_KHZ=${BENCH_TSC_KHZ:-$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)}
+HZ=$(sed -n 's/^CONFIG_HZ=//p' "$(scripts/kernel.sh dir)/config" 2>/dev/null)
+VMOPTS=(--cpus "${BENCH_CPUS:-2},sockets=${BENCH_CPUS:-2}" --append tsc=reliable)
+[ -z "$TSC_KHZ" ] ||
+	VMOPTS+=(--append "tsc_early_khz=$TSC_KHZ lpj=$((TSC_KHZ * 1000 / ${HZ:-250}))")
+DOCS=${BENCH_DOCS:-1}
+
+REPORT_ONLY=0
+case "${1:-}" in
+--smoke) SMOKE=1; PAIRS=1; DOCS=0; CONFIGS=${BENCH_CONFIGS:-site} ;;
+--report) REPORT_ONLY=1 ;;
+"") ;;
+*) sed -n '3,26s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
+
+# the smoke run keeps its files apart from the last full run's
+[ "$SMOKE" -eq 0 ] || OUT=$OUT/smoke
+mkdir -p "$OUT/raw"
+raws=()
+failed=0
+
+# boot NAME VM-OPTIONS... -- ARGS: one boot, its raw output in raw/NAME.txt
+boot() {
+	local name=$1 raw=$OUT/raw/$1.txt rc=0
+	shift
+	local vmopts=()
+	while [ "$1" != -- ]; do vmopts+=("$1"); shift; done
+	shift
+	echo "== bench: $name (tests/vm/run ${vmopts[*]} -- $BIN run $*)" >&2
+	tests/vm/run "${vmopts[@]}" -- "$BIN" run "$@" >"$raw" 2>&1 || rc=$?
+	if grep -q '^@error,all,' "$raw" || ! grep -q '^@bench,' "$raw"; then
+		echo "bench: $name produced no figures (exit $rc); its output:" >&2
+		tail -n 30 "$raw" >&2
+		failed=1
+	elif [ "$rc" -ne 0 ]; then
+		echo "bench: warning: $name exited $rc (see $raw)" >&2
+		[ "$SMOKE" -eq 0 ] || failed=1
+	fi
+	raws+=("$raw")
+}
+
+start=$(date +%s)
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+[ "$REPORT_ONLY" -eq 0 ] || load_start="? (re-reported)"
+if [ "$REPORT_ONLY" -eq 1 ]; then
+	shopt -s nullglob
+	raws=("$OUT"/raw/*.txt)
+	[ "${#raws[@]}" -gt 0 ] || { echo "bench: no raw outputs in $OUT/raw" >&2; exit 1; }
+	PAIRS=$(ls "$OUT"/raw/patched-*.txt 2>/dev/null | wc -l)
+	ROUNDS=$(sed -n 's/^@meta,rounds,//p' "${raws[0]}" | head -n1)
+else
+	rm -f "$OUT"/raw/*.txt
+fi
+for i in $(seq 1 "$PAIRS"); do
+	[ "$REPORT_ONLY" -eq 0 ] || break
+	if [ "$SMOKE" -eq 0 ]; then
+		boot "baseline-$i" "${VMOPTS[@]}" --variant bench-baseline -- \
+			--configs baseline --rounds "$ROUNDS"
+	fi
+	if [ "$SMOKE" -eq 1 ]; then
+		boot "patched-$i" "${VMOPTS[@]}" -- --configs "$CONFIGS" --quick
+	else
+		boot "patched-$i" "${VMOPTS[@]}" -- --configs "$CONFIGS" --rounds "$ROUNDS"
+	fi
+done
+
+if [ "$SMOKE" -eq 1 ] && grep -h '^@error,' "${raws[@]}" >&2; then
+	echo "bench: the smoke run could not measure everything (above)" >&2
+	failed=1
+fi
+
+echo "== bench: report ($(($(date +%s) - start)) s of VM time)" >&2
+"$BIN" report --csv "$OUT/results.csv" --json "$OUT/results.json" \
+	--md "$OUT/results.md" "${raws[@]}" || failed=1
+
+if [ "$DOCS" = 1 ] && [ "$failed" -eq 0 ] && [ -f docs/benchmarks.md ] &&
+   grep -q '^<!-- bench:begin -->' docs/benchmarks.md; then
+	{
+		sed '/^<!-- bench:begin -->/q' docs/benchmarks.md
+		echo "Run of $(date -u +%Y-%m-%d) (\`make bench\`, $PAIRS pairs of boots," \
+		     "$ROUNDS round(s) each, host: $(nproc) CPUs, load average" \
+		     "${load_start:-?} at the start and $(cut -d' ' -f1 /proc/loadavg) at" \
+		     "the end, QEMU TCG)."
+		echo
+		cat "$OUT/results.md"
+		sed -n '/^<!-- bench:end -->/,$p' docs/benchmarks.md
+	} >docs/benchmarks.md.tmp && mv docs/benchmarks.md.tmp docs/benchmarks.md
+	echo "bench: docs/benchmarks.md updated" >&2
+fi
+exit "$failed"
