@@ -55,7 +55,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 # (policies/policies.mk, loader/loader.mk); included here, after the
 # variables they use and before the rules that use theirs.
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
--include $(wildcard */*.mk)
+-include $(wildcard */*.mk tests/*/*.mk)
 
 .PHONY: all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
 
@@ -68,7 +68,8 @@ help:
 	@echo 'make kernel         download, patch and build the test kernel (cached)'
 	@echo 'make kernel-compile-test  compile drivers/fwctl/ incl. the real mlx5 driver'
 	@echo 'make bench          benchmarks: ratios to the unpatched kernel, a BPF LSM, a broker'
-	@echo 'make stress         the reliability suite on the debug kernel'
+	@echo 'make check-stress   the reliability suite, short (part of make check)'
+	@echo 'make stress         the reliability suite, full counts, debug kernel'
 	@echo 'make clean          remove build/ (the kernel cache stays)'
 	@echo 'tests/vm/run --help run anything in the VM'
 
@@ -182,11 +183,13 @@ check: deps all
 	    u=0; $(MAKE) -s check-unit || u=$$?; \
 	    v=0; $(MAKE) -s check-vm || v=$$?; \
 	    f=0; $(MAKE) -s check-vm-fail-closed || f=$$?; \
+	    s=0; $(MAKE) -s check-stress || s=$$?; \
 	    b=0; $(MAKE) -s bench-smoke >$(BUILD)/logs/bench-smoke.log 2>&1 || b=$$?; \
 	    [ $$b -eq 0 ] && echo '== bench smoke: ok' || \
 		{ tail -n 20 $(BUILD)/logs/bench-smoke.log; echo '== bench smoke: FAILED'; }; \
 	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v \
-		$(BUILD)/logs/vm-fail-closed.log:$$f && [ $$k -eq 0 ] && [ $$b -eq 0 ]
+		$(BUILD)/logs/vm-fail-closed.log:$$f $(BUILD)/logs/stress-short.log:$$s && \
+		[ $$k -eq 0 ] && [ $$b -eq 0 ]
 
 demo: deps all
 	$(Q)tests/vm/run -- scripts/demo.sh
