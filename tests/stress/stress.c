@@ -51,27 +51,9 @@ double stress_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int stress_device(void)
-{
-	int k = sim_add_private();
-
-	cr_assert_geq(k, 0, "add a simulated device: %s", strerror(-k));
-	return k;
-}
-
 void stress_fwctl_name(int k, char *name)
 {
 	cr_assert_eq(sim_fwctl_name(k, name, 16), 0, "sim%d has no fwctl device", k);
-}
-
-unsigned int stress_fwctl_index(int k)
-{
-	char name[16];
-	unsigned int idx;
-
-	stress_fwctl_name(k, name);
-	cr_assert_eq(sscanf(name, "fwctl%u", &idx), 1);
-	return idx;
 }
 
 struct stress_deny *stress_deny_load(const char *name, int err, const uint16_t *ops,

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "fwctl/bpf.h"
+#include "sim_test.h"	/* sim_private_device(), sim_fwctl_index() */
 #include "stress_common.h"
 #include "stress_deny.skel.h"
 
@@ -28,10 +29,6 @@ void stress_figure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in seconds */
 double stress_now(void);
 
-/* A simulated device of the test's own (sim_add_private), asserted */
-int stress_device(void);
-/* N of /dev/fwctl/fwctlN of simK, asserted */
-unsigned int stress_fwctl_index(int k);
 /* "fwctlN" of simK into name[16], asserted */
 void stress_fwctl_name(int k, char *name);
 

@@ -59,7 +59,7 @@ static struct stress_observe_tiny *observe(int k, bool strict)
 	cr_assert(o);
 	o->rodata->fwctl_audit_strict = strict;
 	cr_assert_eq(fwctl_policy_set_u32(o->obj, "flags", FWCTL_BPF_F_DEV_INDEX), 0);
-	cr_assert_eq(fwctl_policy_set_u32(o->obj, "dev_index", stress_fwctl_index(k)), 0);
+	cr_assert_eq(fwctl_policy_set_u32(o->obj, "dev_index", sim_fwctl_index(k)), 0);
 	cr_assert_eq(stress_observe_tiny__load(o), 0);
 	return o;
 }
@@ -81,7 +81,7 @@ TestSuite(audit, .init = sim_restore, .fini = sim_restore);
 Test(audit, records_plus_lost_equal_decisions_with_a_stopped_consumer, .timeout = 3600)
 {
 	long n = stress_count("AUDIT_RPCS", 20000, 100000), i, failed = 0;
-	int k = stress_device(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 	struct stress_observe_tiny *o = observe(k, false);
 	struct bpf_link *link = stress_attach(o->maps.observe_ops);
 	uint64_t records, lost;
@@ -118,7 +118,7 @@ Test(audit, strict_mode_rejects_what_it_cannot_record_and_firmware_runs_only_the
 {
 	long n = stress_count("AUDIT_STRICT_RPCS", 2000, 100000), i;
 	long ok = 0, enobufs = 0, other = 0, ok_after = 0;
-	int k = stress_device(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 	struct stress_observe_tiny *o = observe(k, true);
 	struct bpf_link *link = stress_attach(o->maps.observe_ops);
 	uint64_t records, lost, strict;

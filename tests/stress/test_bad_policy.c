@@ -68,10 +68,10 @@ static struct guard guard_start(void)
 	static const uint16_t adapter = MLX5_CMD_OP_QUERY_ADAPTER;
 	struct guard g;
 
-	g.k = stress_device();
+	g.k = sim_private_device();
 	g.fd = sim_open(g.k);
 	cr_assert_geq(g.fd, 0);
-	g.p = stress_deny_load("guard", EACCES, &adapter, 1, 10, stress_fwctl_index(g.k));
+	g.p = stress_deny_load("guard", EACCES, &adapter, 1, 10, sim_fwctl_index(g.k));
 	g.link = stress_attach(g.p->maps.deny_ops);
 	return g;
 }
@@ -153,7 +153,7 @@ Test(bad_policy, every_refusal_leaves_the_running_policy_deciding)
 	n++;
 
 	/* A replacement asking for another match: -EINVAL, the old one stays. */
-	other = stress_deny_load("other_prio", EBUSY, NULL, 0, 11, stress_fwctl_index(g.k));
+	other = stress_deny_load("other_prio", EBUSY, NULL, 0, 11, sim_fwctl_index(g.k));
 	bpf_link__destroy(stress_attach(other->maps.deny_ops));
 	cr_assert_eq(bpf_link__update_map(g.link, other->maps.deny_ops), -EINVAL);
 	stress_deny__destroy(other);
@@ -210,7 +210,7 @@ Test(bad_policy, a_link_is_not_updated_to_a_map_attached_elsewhere)
 {
 	struct guard g = guard_start();
 	struct stress_deny *b = stress_deny_load("guard_b", EBUSY, NULL, 0, 10,
-						 stress_fwctl_index(g.k));
+						 sim_fwctl_index(g.k));
 	struct bpf_link *lb = stress_attach(b->maps.deny_ops);
 	int err = bpf_link__update_map(lb, g.p->maps.deny_ops);
 

@@ -70,10 +70,10 @@ Test(fail_closed, detaching_every_policy_lets_nothing_through, .timeout = 3600)
 	int fd;
 
 	memset(&c, 0, sizeof(c));
-	c.k = stress_device();
+	c.k = sim_private_device();
 	stress_fwctl_name(c.k, name);
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
-	p = stress_deny_load("fc", EACCES, &adapter, 1, 10, stress_fwctl_index(c.k));
+	p = stress_deny_load("fc", EACCES, &adapter, 1, 10, sim_fwctl_index(c.k));
 	cr_assert_eq(sim_reset_counters(c.k), 0);
 	for (i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, client, &c), 0);
@@ -121,7 +121,7 @@ Test(effects, a_rejected_state_changing_rpc_leaves_no_trace)
 	uint8_t in[MLX5_ST_SZ_BYTES(set_hca_cap_in)] = {}, out[256];
 	uint8_t reg[MLX5_ST_SZ_BYTES(mnvda_reg)] = {}, status;
 	uint32_t out_len;
-	int k = stress_device(), fd = sim_open(k), rejected = 0;
+	int k = sim_private_device(), fd = sim_open(k), rejected = 0;
 	long long exec0;
 
 	if (kernel_taint() & taint_fwctl)

@@ -441,8 +441,8 @@ Test(fuzz, every_errno_is_documented_and_the_kernel_stays_quiet, .timeout = 7200
 	cr_assert_leq(threads, 64);
 	F.seed = stress_count("SEED", 1, 1);
 	F.target = n;
-	F.k[0] = stress_device();
-	F.k[1] = stress_device();
+	F.k[0] = sim_private_device();
+	F.k[1] = sim_private_device();
 	setup_memory();
 	for (i = 0; i < NR_SLOTS; i++) {
 		int fd = sim_open(F.k[i % 2]);
@@ -452,9 +452,9 @@ Test(fuzz, every_errno_is_documented_and_the_kernel_stays_quiet, .timeout = 7200
 		close(fd);
 	}
 	/* Policies on the two devices only: sim0 and sim1 stay unfiltered. */
-	w.p[0] = stress_deny_load("fuzz1", EACCES, deny1, 2, 10, stress_fwctl_index(F.k[0]));
-	w.p[1] = stress_deny_load("fuzz2", EBUSY, deny2, 1, 10, stress_fwctl_index(F.k[0]));
-	w.p[2] = stress_deny_load("fuzz3", EACCES, deny3, 1, 20, stress_fwctl_index(F.k[1]));
+	w.p[0] = stress_deny_load("fuzz1", EACCES, deny1, 2, 10, sim_fwctl_index(F.k[0]));
+	w.p[1] = stress_deny_load("fuzz2", EBUSY, deny2, 1, 10, sim_fwctl_index(F.k[0]));
+	w.p[2] = stress_deny_load("fuzz3", EACCES, deny3, 1, 20, sim_fwctl_index(F.k[1]));
 	/* ready for link updates */
 	bpf_link__destroy(stress_attach(w.p[1]->maps.deny_ops));
 

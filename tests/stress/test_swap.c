@@ -185,14 +185,14 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	long i;
 
 	memset(&s, 0, sizeof(s));
-	s.k = stress_device();
+	s.k = sim_private_device();
 	stress_fwctl_name(s.k, name);
 
 	/* The auditor, on this device only, with a consumer running. */
 	obs = generic__observe__open();
 	cr_assert(obs);
 	cr_assert_eq(fwctl_policy_set_u32(obs->obj, "flags", FWCTL_BPF_F_DEV_INDEX), 0);
-	cr_assert_eq(fwctl_policy_set_u32(obs->obj, "dev_index", stress_fwctl_index(s.k)), 0);
+	cr_assert_eq(fwctl_policy_set_u32(obs->obj, "dev_index", sim_fwctl_index(s.k)), 0);
 	cr_assert_eq(generic__observe__load(obs), 0);
 	obs_link = stress_attach(obs->maps.observe_ops);
 	c.rb = ring_buffer__new(bpf_map__fd(obs->maps.fwctl_audit), count_record, &c.records, NULL);

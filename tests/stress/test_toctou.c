@@ -140,7 +140,7 @@ Test(toctou, lsm_baseline_is_bypassed_and_fwctl_bpf_is_not, .timeout = 7200)
 	long lsm_max = stress_count("TOCTOU_LSM_MAX_RPCS", 1000000, 10000000), lsm_n = 0;
 	long n = stress_count("TOCTOU_RPCS", 50000, 1000000);
 	uint16_t forbidden = FORBIDDEN_OP;
-	int k = stress_device(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 	struct lsm_toctou *lsm;
 	struct stress_deny *ours;
 	struct bpf_link *link;
@@ -187,7 +187,7 @@ Test(toctou, lsm_baseline_is_bypassed_and_fwctl_bpf_is_not, .timeout = 7200)
 
 	/* fwctl-bpf: the same race against a policy on the kernel's copy. */
 	ours = stress_deny_load("toctou", EPERM, &forbidden, 1, FWCTL_BPF_PRIO_DEFAULT,
-				stress_fwctl_index(k));
+				sim_fwctl_index(k));
 	link = stress_attach(ours->maps.deny_ops);
 	cr_assert_eq(sim_reset_counters(k), 0);
 	t0 = stress_now();

@@ -33,6 +33,7 @@ struct unplug {
 	atomic_int stop;
 	atomic_long rpcs, enodev, after_removal, not_enodev;
 	atomic_int removed;		/* set once sim_remove() returned */
+	atomic_int round;		/* bumped before fd changes: fd numbers are reused */
 	int fd0;			/* sim0, never removed */
 };
 
@@ -42,6 +43,7 @@ static void *client(void *arg)
 	int i = 0;
 
 	while (!atomic_load(&u->stop)) {
+		int round = atomic_load(&u->round);
 		int fd = atomic_load(&u->fd), removed, ret;
 
 		if (fd < 0) {
@@ -55,7 +57,9 @@ static void *client(void *arg)
 		atomic_fetch_add(&u->rpcs, 1);
 		if (ret == -ENODEV)
 			atomic_fetch_add(&u->enodev, 1);
-		if (removed) {
+		/* a round that ended meanwhile may have closed fd and given its
+		 * number to the next round's device: this RPC proves nothing */
+		if (removed && atomic_load(&u->round) == round) {
 			atomic_fetch_add(&u->after_removal, 1);
 			if (ret != -ENODEV && ret != -EBADF)
 				atomic_fetch_add(&u->not_enodev, 1);
@@ -96,8 +100,8 @@ Test(unplug, removal_under_load_detaches_and_leaves_no_decision, .timeout = 7200
 		long n0;
 		int fd;
 
-		k = stress_device();
-		idx = stress_fwctl_index(k);
+		k = sim_private_device();
+		idx = sim_fwctl_index(k);
 		fd = sim_open(k);
 		cr_assert_geq(fd, 0);
 		/* The last round's per-device policy was detached with its device. */
@@ -125,6 +129,7 @@ Test(unplug, removal_under_load_detaches_and_leaves_no_decision, .timeout = 7200
 
 		/* Load, then pull the device. */
 		atomic_store(&u.removed, 0);
+		atomic_fetch_add(&u.round, 1);
 		atomic_store(&u.fd, fd);
 		n0 = atomic_load(&u.rpcs);
 		while (atomic_load(&u.rpcs) < n0 + 20)
@@ -136,6 +141,7 @@ Test(unplug, removal_under_load_detaches_and_leaves_no_decision, .timeout = 7200
 		n0 = atomic_load(&u.rpcs);
 		while (atomic_load(&u.rpcs) < n0 + 20)
 			usleep(100);
+		atomic_fetch_add(&u.round, 1);
 		atomic_store(&u.fd, -1);
 		usleep(1000);	/* clients finish the RPC they were in */
 		g1 = stress_map_u64(global->maps.dev_calls, idx);

@@ -18,6 +18,7 @@
 #include "hook_policy.skel.h"
 #include "policy.h"
 #include "sim.h"
+#include "sim_test.h"
 
 #define MBOX_HDR 16
 
@@ -383,19 +384,9 @@ static void set_device(struct hook_policy *skel, void *arg)
 	cr_assert_eq(fwctl_policy_set_u32(skel->obj, "dev_index", idx), 0);
 }
 
-static unsigned int fwctl_index(int k)
-{
-	char name[16];
-	unsigned int idx;
-
-	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
-	cr_assert_eq(sscanf(name, "fwctl%u", &idx), 1);
-	return idx;
-}
-
 Test(hook_rpc, a_device_policy_applies_to_its_device_only)
 {
-	struct policy p = policy_add("dev1", 10, set_device, (void *)(uintptr_t)fwctl_index(1));
+	struct policy p = policy_add("dev1", 10, set_device, (void *)(uintptr_t)sim_fwctl_index(1));
 	int fd0 = sim_open(0), fd1 = sim_open(1);
 
 	cr_assert_eq(nop(fd0), 0, "sim0 is not the policy's device");
@@ -469,17 +460,9 @@ Test(hook_rpc, a_rejected_debug_write_rpc_does_not_taint)
 
 /* Fail-closed and device removal use a device of their own. */
 
-static int sim_add_new(void)
-{
-	int k = sim_add_private();
-
-	cr_assert_geq(k, 0, "add a simulated device: %s", strerror(-k));
-	return k;
-}
-
 Test(hook_rpc, fail_closed_rejects_what_no_policy_matches)
 {
-	int k = sim_add_new(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 	long long before = sim_executed(k);
 	struct policy p;
 	char name[16];
@@ -503,8 +486,8 @@ Test(hook_rpc, fail_closed_rejects_what_no_policy_matches)
 
 Test(hook_rpc, device_removal_detaches_its_policies)
 {
-	int k = sim_add_new(), fd = sim_open(k);
-	unsigned int idx = fwctl_index(k);
+	int k = sim_private_device(), fd = sim_open(k);
+	unsigned int idx = sim_fwctl_index(k);
 	struct policy p = policy_add("gone", 10, set_device, (void *)(uintptr_t)idx);
 	int k2, fd2;
 
@@ -514,9 +497,9 @@ Test(hook_rpc, device_removal_detaches_its_policies)
 	cr_assert_eq(p.skel->bss->filter_calls, 1, "no decision after removal");
 
 	/* A new device may get the same fwctl index: the old policy is gone. */
-	k2 = sim_add_new();
+	k2 = sim_private_device();
 	fd2 = sim_open(k2);
-	cr_assert_eq(nop(fd2), 0, "fwctl%u's old policy still applies", fwctl_index(k2));
+	cr_assert_eq(nop(fd2), 0, "fwctl%u's old policy still applies", sim_fwctl_index(k2));
 	policy_del(&p);
 	close(fd);
 	close(fd2);

@@ -18,6 +18,7 @@
 #include "mlx5_names.h"
 #include "policy.h"
 #include "sim.h"
+#include "sim_test.h"
 
 #include "policies/generic__observe.skel.h"
 #include "policies/generic__rate_limit.skel.h"
@@ -31,14 +32,6 @@
 
 #define MBOX_HDR 16
 
-/* A device of the test's own, for tests that change firmware state */
-static int private_device(void)
-{
-	int k = sim_add_private();
-
-	cr_assert_geq(k, 0, "add a simulated device: %s", strerror(-k));
-	return k;
-}
 
 /* Load and attach a policy skeleton: name__open_and_load + attach */
 #define ATTACH(skel, ops)						\
@@ -178,7 +171,7 @@ Test(policy, nvconfig_write_passes_for_an_allowed_uid)
 	struct bpf_link *link = ATTACH(skel, nvconfig_ops);
 	uint32_t uid = getuid();
 	uint8_t one = 1, vfs = 0;
-	int k = private_device(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 
 	cr_assert_eq(bpf_map__update_elem(skel->maps.allowed_uids, &uid, sizeof(uid),
 					  &one, sizeof(one), BPF_ANY), 0);
@@ -256,7 +249,7 @@ Test(policy, set_hca_cap_runs_with_forbidden_bits_cleared_and_sizes_clamped)
 	uint8_t out[MBOX_HDR];
 	uint32_t out_len = sizeof(out);
 	void *cap = MLX5_ADDR_OF(set_hca_cap_in, in, capability);
-	int k = private_device(), fd = sim_open(k);
+	int k = sim_private_device(), fd = sim_open(k);
 
 	query_cur_caps(fd, cur);
 	memcpy(cap, MLX5_ADDR_OF(query_hca_cap_out, cur, capability), MLX5_ST_SZ_BYTES(cmd_hca_cap));
