@@ -378,6 +378,8 @@ static int reconcile(struct audit_run *run)
 	long long decisions = kernel_decisions();
 	int i, bad = 0;
 
+	fflush(stdout);	/* the records first, also when both go to one pipe */
+
 	for (i = 0; i < run->nr_rec; i++) {
 		struct recorder *r = &run->rec[i];
 		uint64_t records = stat_of(r->stats_fd, FWCTL_AUDIT_STAT_RECORDS);
