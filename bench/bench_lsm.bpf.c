@@ -61,11 +61,12 @@ int BPF_PROG(fwctl_peer_ioctl, struct file *file, unsigned int cmd,
 		return -EFAULT;
 
 	/* mbox_in_hdr: opcode in bytes 0-1, op_mod in bytes 6-7, big endian */
+	/* the same lookups, in the same order, as mlx5__opcode_allowlist */
 	key.opcode = (__u16)hdr[0] << 8 | hdr[1];
-	key.op_mod = (__u16)hdr[6] << 8 | hdr[7];
+	key.op_mod = FWCTL_MLX5_ANY_OP_MOD;
 	if (bpf_map_lookup_elem(&allowed, &key))
 		return 0;
-	key.op_mod = FWCTL_MLX5_ANY_OP_MOD;
+	key.op_mod = (__u16)hdr[6] << 8 | hdr[7];
 	if (bpf_map_lookup_elem(&allowed, &key))
 		return 0;
 	__sync_fetch_and_add(&denied, 1);

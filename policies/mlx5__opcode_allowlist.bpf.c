@@ -40,11 +40,12 @@ int BPF_PROG(allowlist_filter, struct fwctl_bpf_ctx *rpc)
 
 	if (fwctl_mlx5_parse(rpc, &cmd))
 		return -EMSGSIZE;
+	/* the common entry first: site allowlists mostly allow whole opcodes */
 	key.opcode = cmd.opcode;
-	key.op_mod = cmd.op_mod;
+	key.op_mod = FWCTL_MLX5_ANY_OP_MOD;
 	if (bpf_map_lookup_elem(&allowed, &key))
 		return FWCTL_BPF_ALLOW;
-	key.op_mod = FWCTL_MLX5_ANY_OP_MOD;
+	key.op_mod = cmd.op_mod;
 	if (bpf_map_lookup_elem(&allowed, &key))
 		return FWCTL_BPF_ALLOW;
 	return -EACCES;
