@@ -68,6 +68,7 @@ help:
 	@echo 'make kernel         download, patch and build the test kernel (cached)'
 	@echo 'make kernel-compile-test  compile drivers/fwctl/ incl. the real mlx5 driver'
 	@echo 'make bench          benchmarks: ratios to the unpatched kernel, a BPF LSM, a broker'
+	@echo 'make profile        guest instructions per RPC by kernel symbol (PROFILE_CONFIGS=...)'
 	@echo 'make check-stress   the reliability suite, short (part of make check)'
 	@echo 'make stress         the reliability suite, full counts, debug kernel'
 	@echo 'make clean          remove build/ (the kernel cache stays)'

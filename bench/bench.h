@@ -94,6 +94,8 @@ extern const int nr_configs;
 const struct config *config_by_name(const char *name);
 const char *config_name(const struct config *cfg);
 int run_config(const struct config *cfg);
+/* @n RPCs and no measurement: the workload of scripts/profile.sh */
+int spin_config(const struct config *cfg, long n);
 
 /* The host side: merge the raw results of both boots into the report. */
 int bench_report(int argc, char **argv);

@@ -10,6 +10,8 @@
 #   make bench-smoke  seconds: the patched boot, one configuration (the site
 #                     stack), a few iterations; fails only if the benchmark
 #                     itself is broken
+#   make profile      guest instructions per RPC by kernel symbol, counted by
+#                     QEMU (scripts/profile.sh), for PROFILE_CONFIGS
 
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(BENCH_BPF_SRCS:bench/%.bpf.c=$(BUILD)/bench/%.bpf.o)
@@ -18,7 +20,9 @@ BENCH_SRCS     := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_OBJS     := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/obj/%.o)
 BENCH_BIN      := $(BUILD)/bench/fwctl-bench
 
-.PHONY: bench bench-smoke bench-build
+PROFILE_CONFIGS ?= nopolicy allow floor site
+
+.PHONY: bench bench-smoke bench-build profile
 
 bench-build: $(BENCH_BIN) $(BENCH_BPF_OBJS) $(BUILD)/fwctl-bpf
 
@@ -27,6 +31,9 @@ bench: deps bench-build
 
 bench-smoke: deps bench-build
 	$(Q)scripts/bench.sh --smoke
+
+profile: deps bench-build
+	$(Q)scripts/profile.sh $(PROFILE_CONFIGS)
 
 $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
 	$(BPF_OBJ_RECIPE)

@@ -13,8 +13,9 @@
  *   peer_lsm     Peer A: sleepable BPF LSM on file_ioctl (bench_lsm)
  *   peer_broker  Peer B: a broker process owning the fwctl FD
  *
- * and two extras that split the site stack's cost: observe (with its
- * consumer) and enforcers (the other three).
+ * and three extras that split the site stack's cost: observe (with its
+ * consumer), enforcers (the other three) and floor (the stack's shape with
+ * empty programs: what four policies cost before they do anything).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@
 #include "sim.h"
 
 #include "bench/bench_allow.skel.h"
+#include "bench/bench_floor.skel.h"
 #include "bench/bench_lsm.skel.h"
 #include "policies/generic__observe.skel.h"
 #include "policies/generic__rate_limit.skel.h"
@@ -61,6 +63,7 @@ struct state {
 	int swap_cur;
 	/* the objects, destroyed at teardown */
 	struct bench_allow *allow[2];
+	struct bench_floor *floor;
 	struct mlx5__opcode_allowlist *al[2];
 	struct generic__observe *obs;
 	struct mlx5__deny_nvconfig_write *nv;
@@ -194,6 +197,22 @@ static int setup_allow(struct state *st)
 	st->swap_fd[1] = bpf_map__fd(st->allow[1]->maps.bench_allow_ops);
 	st->mem_kib = object_kib(st->allow[0]->obj);
 	return 0;
+}
+
+static int setup_floor(struct state *st)
+{
+	int err;
+
+	st->floor = bench_floor__open_and_load();
+	if (!st->floor)
+		return -errno;
+	err = attach_ops(st, st->floor->maps.floor_1, NULL) ?:
+	      attach_ops(st, st->floor->maps.floor_2, NULL) ?:
+	      attach_ops(st, st->floor->maps.floor_3, NULL) ?:
+	      attach_ops(st, st->floor->maps.floor_last, NULL);
+	if (!err)
+		st->mem_kib = object_kib(st->floor->obj);
+	return err;
 }
 
 static int setup_allowlist(struct state *st)
@@ -332,6 +351,7 @@ static void teardown(struct state *st)
 	for (i = st->nr_links - 1; i >= 0; i--)
 		bpf_link__destroy(st->links[i]);
 	bench_lsm__destroy(st->lsm);
+	bench_floor__destroy(st->floor);
 	generic__rate_limit__destroy(st->rl);
 	mlx5__deny_nvconfig_write__destroy(st->nv);
 	generic__observe__destroy(st->obs);
@@ -354,6 +374,7 @@ const struct config configs[] = {
 	/* extras, to attribute the site stack's cost */
 	{ "observe", true, false, setup_observe },
 	{ "enforcers", true, true, setup_enforcers },
+	{ "floor", true, false, setup_floor },
 };
 const int nr_configs = sizeof(configs) / sizeof(configs[0]);
 
@@ -683,11 +704,10 @@ static bool kernel_has_hook(void)
 	return access(path, F_OK) == 0;
 }
 
-int run_config(const struct config *cfg)
+/* Set @cfg up and check that it decides; the caller tears down. */
+static int setup_checked(struct state *st)
 {
-	struct state st = { .cfg = cfg, .broker = -1 };
-	const char *cn = cfg->name;
-	char spec[32];
+	const char *cn = st->cfg->name;
 	struct client c;
 	int err, ret;
 
@@ -695,30 +715,83 @@ int run_config(const struct config *cfg)
 		bench_error(cn, "this kernel has the hook: boot the bench-baseline variant");
 		return -EINVAL;
 	}
-	if (cfg->hook && !kernel_has_hook()) {
+	if (st->cfg->hook && !kernel_has_hook()) {
 		bench_error(cn, "this kernel has no fwctl BPF hook");
 		return -EINVAL;
 	}
 	progress("%s: setup", cn);
-	err = cfg->setup(&st);
+	err = st->cfg->setup(st);
 	if (err) {
 		bench_error(cn, "setup: %s", strerror(-err));
-		goto out;
+		return err;
 	}
 	/* The configuration really decides: a command nobody allows. */
-	err = client_open(&c, broker_of(&st));
+	err = client_open(&c, broker_of(st));
 	if (err) {
 		bench_error(cn, "client: %s", strerror(-err));
-		goto out;
+		return err;
 	}
 	ret = denied_rpc(&c);
 	client_close(&c);
-	if (cfg->enforces ? ret != -EACCES : ret != 0) {
+	if (st->cfg->enforces ? ret != -EACCES : ret != 0) {
 		bench_error(cn, "QUERY_ISSI gave %d (%s), expected %s", ret, strerror(-ret),
-			    cfg->enforces ? "-EACCES" : "success");
-		err = -EPROTO;
-		goto out;
+			    st->cfg->enforces ? "-EACCES" : "success");
+		return -EPROTO;
 	}
+	return 0;
+}
+
+/* The JITed programs and trampolines, for scripts/profile.sh's symbols. */
+static void print_bpf_ksyms(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[bpf]"))
+			printf("@ksym %s", line);
+	fclose(f);
+}
+
+/*
+ * @n 16-byte NOPs from one client and nothing else: the workload that
+ * scripts/profile.sh counts guest instructions of.
+ */
+int spin_config(const struct config *cfg, long n)
+{
+	struct state st = { .cfg = cfg, .broker = -1 };
+	uint8_t in[BENCH_SMALL] = { 0 };
+	struct client c;
+	long i = 0;
+	int err;
+
+	err = setup_checked(&st);
+	if (!err)
+		err = client_open(&c, broker_of(&st));
+	if (!err) {
+		for (; !err && i < n; i++)
+			err = nop_rpc(&c, in, sizeof(in));
+		client_close(&c);
+	}
+	print_bpf_ksyms();
+	if (err)
+		bench_error(cfg->name, "spin: %s after %ld RPCs", strerror(-err), i);
+	teardown(&st);
+	return err;
+}
+
+int run_config(const struct config *cfg)
+{
+	struct state st = { .cfg = cfg, .broker = -1 };
+	const char *cn = cfg->name;
+	char spec[32];
+	int err;
+
+	err = setup_checked(&st);
+	if (err)
+		goto out;
 
 	progress("%s: latency", cn);
 	fig_syscall(cn);

@@ -127,6 +127,7 @@ static int usage(void)
 		"Usage: fwctl-bench run [--configs A,B,...] [--rounds N] [--quick] [--dev K]\n"
 		"                       [--loader PATH] [--objdir DIR]\n"
 		"       fwctl-bench report [--csv F] [--json F] [--md F] RAW...\n"
+		"       fwctl-bench spin CONFIG N\n"
 		"       fwctl-bench list\n"
 		"Configurations:");
 	for (int i = 0; i < nr_configs; i++)
@@ -250,6 +251,14 @@ int main(int argc, char **argv)
 		return do_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "report"))
 		return bench_report(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "spin") && argc == 4) {
+		const struct config *cfg = config_by_name(argv[2]);
+
+		if (!cfg)
+			return usage();
+		libbpf_set_print(libbpf_print);
+		return spin_config(cfg, atol(argv[3])) ? 1 : 0;
+	}
 	if (!strcmp(argv[1], "list")) {
 		for (int i = 0; i < nr_configs; i++)
 			printf("%s\n", config_name(&configs[i]));

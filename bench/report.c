@@ -54,11 +54,12 @@ static int nr_errors;
 static const char *const config_order[] = {
 	"baseline", "nopolicy", "allow", "allowlist", "site", "peer_lsm", "peer_broker",
 	"observe", "enforcers",		/* extras: the site stack in two halves */
+	"floor",			/* extra: its shape with empty programs */
 };
 #define NR_CONFIGS (int)(sizeof(config_order) / sizeof(config_order[0]))
 
 static const char *const figure_order[] = {
-	"syscall_med", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
+	"syscall_med", "insns16", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
 	"tput_1", "tput_2", "tput_4",
 	"delay_lat16_med", "delay_lat16_p99", "delay_lat16_mean", "delay_tput_1", "delay_tput_2", "delay_tput_4",
 	"audit_rps_1client", "audit_lost_1client", "audit_rps_2client", "audit_lost_2client",
@@ -224,7 +225,7 @@ static int parse(const char *file)
 struct target {
 	const char *what;
 	const char *status;	/* PASS, MISS, n/a */
-	char detail[192];
+	char detail[256];
 };
 
 static struct target targets[12];
@@ -251,6 +252,11 @@ static void target_ratio(const char *what, const char *config, const char *figur
 	if (r && !isnan(ratio_of(r)))
 		snprintf(t->detail + strlen(t->detail), sizeof(t->detail) - strlen(t->detail),
 			 "; boot drift: syscall_med ratio %.3f", ratio_of(r));
+	/* what the code path costs, free of timing noise */
+	r = find(config, "insns16");
+	if (r && !isnan(ratio_of(r)))
+		snprintf(t->detail + strlen(t->detail), sizeof(t->detail) - strlen(t->detail),
+			 "; instructions per RPC ratio %.3f", ratio_of(r));
 }
 
 static void target_faster(const char *what, const char *config, const char *peer,

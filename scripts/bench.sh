@@ -11,7 +11,8 @@
 #                               the targets, writes build/bench/results.{csv,
 #                               json,md} and the table of docs/benchmarks.md
 #   scripts/bench.sh --smoke    one boot of the test kernel, configuration
-#                               "site" only, a few iterations (seconds)
+#                               "site" only, a few iterations, and its
+#                               instruction count over 1000 RPCs (seconds)
 #   scripts/bench.sh --report   no boot: the report (and docs) again from
 #                               the raw outputs in build/bench/raw/
 #
@@ -19,8 +20,10 @@
 # BENCH_CPUS (guest CPUs, default 2), BENCH_TSC_KHZ (the guest's TSC
 # frequency, default the host's "cpu MHz"),
 # BENCH_CONFIGS (configurations of the patched boot), BENCH_DOCS=0 to leave
-# docs/benchmarks.md alone. A target missed is reported, never an error: the
-# exit status is non-zero only when a boot produced no figures at all.
+# docs/benchmarks.md alone, BENCH_INSNS=0 to skip the instruction counts
+# (scripts/profile.sh: two one-CPU boots per configuration, figure insns16).
+# A target missed is reported, never an error: the exit status is non-zero
+# only when a boot produced no figures at all.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,11 +33,11 @@ BIN=$OUT/fwctl-bench
 SMOKE=0
 PAIRS=${BENCH_PAIRS:-2}
 ROUNDS=${BENCH_ROUNDS:-1}
-CONFIGS=${BENCH_CONFIGS:-nopolicy,allow,allowlist,site,peer_lsm,peer_broker,observe,enforcers}
-# Two vCPUs for real: SeaBIOS's MP table lists one CPU per socket, so
-# "-smp 2" alone boots one (the kernel has no ACPI); with two CPUs TCG's
-# TSCs look unsynchronised and the clock falls back to jiffies unless the
-# TSC is declared reliable.
+CONFIGS=${BENCH_CONFIGS:-nopolicy,allow,allowlist,site,peer_lsm,peer_broker,observe,enforcers,floor}
+# Two vCPUs (tests/vm/run gives each its own socket: the kernel has no ACPI
+# and SeaBIOS's MP table lists one CPU per socket). With two CPUs TCG's TSCs
+# look unsynchronised and the clock falls back to jiffies unless the TSC is
+# declared reliable.
 # On a loaded host the guest's TSC calibration against the PIT can fail
 # too (no HPET or PM timer without ACPI), so the guest is told the TSC's
 # frequency: TCG's TSC runs at the host's.
@@ -43,7 +46,7 @@ CONFIGS=${BENCH_CONFIGS:-nopolicy,allow,allowlist,site,peer_lsm,peer_broker,obse
 # anything from 4 to 15 us on it: lpj= gives every CPU the TSC's value.
 TSC_KHZ=${BENCH_TSC_KHZ:-$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)}
 HZ=$(sed -n 's/^CONFIG_HZ=//p' "$(scripts/kernel.sh dir)/config" 2>/dev/null)
-VMOPTS=(--cpus "${BENCH_CPUS:-2},sockets=${BENCH_CPUS:-2}" --append tsc=reliable)
+VMOPTS=(--cpus "${BENCH_CPUS:-2}" --append tsc=reliable)
 [ -z "$TSC_KHZ" ] ||
 	VMOPTS+=(--append "tsc_early_khz=$TSC_KHZ lpj=$((TSC_KHZ * 1000 / ${HZ:-250}))")
 DOCS=${BENCH_DOCS:-1}
@@ -53,7 +56,7 @@ case "${1:-}" in
 --smoke) SMOKE=1; PAIRS=1; DOCS=0; CONFIGS=${BENCH_CONFIGS:-site} ;;
 --report) REPORT_ONLY=1 ;;
 "") ;;
-*) sed -n '3,26s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '3,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 
 # the smoke run keeps its files apart from the last full run's
@@ -106,6 +109,28 @@ for i in $(seq 1 "$PAIRS"); do
 		boot "patched-$i" "${VMOPTS[@]}" -- --configs "$CONFIGS" --rounds "$ROUNDS"
 	fi
 done
+
+# Instructions per RPC: deterministic, so no pairs or rounds.
+if [ "$SMOKE" -eq 1 ]; then
+	echo "== bench: instructions per RPC (scripts/profile.sh, smoke)" >&2
+	if scripts/profile.sh --raw --rpcs 1000 site >"$OUT/raw/insns-patched.txt" &&
+	   grep -q '^@bench,site,insns16,' "$OUT/raw/insns-patched.txt"; then
+		raws+=("$OUT/raw/insns-patched.txt")
+	else
+		echo "bench: scripts/profile.sh counted no instructions" >&2
+		failed=1
+	fi
+elif [ "$REPORT_ONLY" -eq 0 ] && [ "${BENCH_INSNS:-1}" = 1 ]; then
+	echo "== bench: instructions per RPC (scripts/profile.sh)" >&2
+	scripts/profile.sh --raw --rpcs 50000 --variant bench-baseline baseline \
+		>"$OUT/raw/insns-baseline.txt" &&
+		raws+=("$OUT/raw/insns-baseline.txt") ||
+		echo "bench: warning: no instruction counts of the baseline" >&2
+	# shellcheck disable=SC2086 # the list is comma-separated names
+	scripts/profile.sh --raw --rpcs 50000 ${CONFIGS//,/ } >"$OUT/raw/insns-patched.txt" &&
+		raws+=("$OUT/raw/insns-patched.txt") ||
+		echo "bench: warning: no instruction counts of the patched kernel" >&2
+fi
 
 if [ "$SMOKE" -eq 1 ] && grep -h '^@error,' "${raws[@]}" >&2; then
 	echo "bench: the smoke run could not measure everything (above)" >&2

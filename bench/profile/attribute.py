@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Attribute tbcount counts to symbols: per-RPC instructions and blocks.
+
+Used by scripts/profile.sh; see there.
+"""
+import argparse
+import bisect
+import collections
+import os
+
+KERNEL_START = 0xffff800000000000
+
+
+def load_syms(path):
+    addrs, names = [], []
+    with open(path) as f:
+        for line in f:
+            a, n = line.split()
+            addrs.append(int(a, 16))
+            names.append(n)
+    return addrs, names
+
+
+def bpf_syms(out_path):
+    """@ksym ADDR TYPE NAME [bpf] lines the guest printed."""
+    syms = []
+    with open(out_path) as f:
+        for line in f:
+            if line.startswith('@ksym '):
+                parts = line.split()
+                syms.append((int(parts[1], 16), parts[3]))
+    syms.sort()
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def symbolize(vaddr, kernel, bpf):
+    if vaddr < KERNEL_START:
+        return '[user]'
+    for addrs, names in (bpf, kernel):
+        i = bisect.bisect_right(addrs, vaddr) - 1
+        if i >= 0 and vaddr - addrs[i] < 0x100000:
+            if addrs is bpf[0] and vaddr - addrs[i] > 0x4000:
+                continue
+            return names[i]
+    return '[kernel ?]'
+
+
+def totals(tb_path, kernel, bpf):
+    insns = collections.Counter()
+    blocks = collections.Counter()
+    with open(tb_path) as f:
+        for line in f:
+            a, n, c = line.split()
+            sym = symbolize(int(a, 16), kernel, bpf)
+            insns[sym] += int(n) * int(c)
+            blocks[sym] += int(c)
+    return insns, blocks
+
+
+def norm(name):
+    """JITed programs and trampolines carry tags/keys that differ per boot."""
+    if name.startswith('bpf_prog_'):
+        parts = name.split('_', 3)
+        return 'bpf_prog:' + (parts[3] if len(parts) > 3 else name)
+    if name.startswith('bpf_trampoline_'):
+        return 'bpf_trampoline'
+    return name
+
+
+def per_rpc(cfg, args, kernel):
+    res = {}
+    for n in (0, args.rpcs):
+        stem = os.path.join(args.dir, '%s-%d' % (cfg, n))
+        bpf = bpf_syms(stem + '.out')
+        ins, blk = totals(stem + '.tb', kernel, bpf)
+        agg_i, agg_b = collections.Counter(), collections.Counter()
+        for k, v in ins.items():
+            agg_i[norm(k)] += v
+        for k, v in blk.items():
+            agg_b[norm(k)] += v
+        res[n] = (agg_i, agg_b)
+    i0, b0 = res[0]
+    i1, b1 = res[args.rpcs]
+    ins = {k: (i1[k] - i0.get(k, 0)) / args.rpcs for k in i1}
+    blk = {k: (b1[k] - b0.get(k, 0)) / args.rpcs for k in b1}
+    return ins, blk
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--rpcs', type=int, required=True)
+    ap.add_argument('--syms', required=True)
+    ap.add_argument('--dir', required=True)
+    ap.add_argument('--top', type=int, default=30)
+    ap.add_argument('--raw', action='store_true',
+                    help='print fwctl-bench raw lines (@bench,CONFIG,insns16,...)'
+                         ' for fwctl-bench report instead of the tables')
+    ap.add_argument('configs', nargs='+')
+    args = ap.parse_args()
+    kernel = load_syms(args.syms)
+    summary = []
+    if args.raw:
+        print('@meta,kernel,instruction counts (scripts/profile.sh)')
+        print('@meta,cpus,1')
+        print('@meta,rounds,1')
+    for cfg in args.configs:
+        ins, blk = per_rpc(cfg, args, kernel)
+        tot_i = sum(v for k, v in ins.items() if k != '[user]')
+        tot_b = sum(v for k, v in blk.items() if k != '[user]')
+        summary.append((cfg, tot_i, tot_b, ins.get('[user]', 0)))
+        if args.raw:
+            # everything the guest ran for one RPC: the broker's user
+            # code is part of what Peer B costs
+            print('@bench,%s,insns16,insn,%.0f,1' % (cfg, tot_i + ins.get('[user]', 0)))
+            continue
+        print('== %s: per RPC, kernel %.0f instructions in %.0f blocks'
+              % (cfg, tot_i, tot_b))
+        print('%10s %8s  %s' % ('insns', 'blocks', 'symbol'))
+        for k, v in sorted(ins.items(), key=lambda kv: -kv[1])[:args.top]:
+            if v < 0.5:
+                break
+            print('%10.1f %8.1f  %s' % (v, blk.get(k, 0), k))
+        print()
+    if args.raw:
+        return
+    base = summary[0]
+    print('== kernel instructions and blocks per RPC (ratio to %s)' % base[0])
+    for cfg, i, b, u in summary:
+        print('%-12s %8.0f (%.3f) %7.0f blocks (%.3f)  user %.0f'
+              % (cfg, i, i / base[1], b, b / base[2], u))
+
+
+if __name__ == '__main__':
+    main()
