@@ -122,12 +122,12 @@ if [ "$SMOKE" -eq 1 ]; then
 	fi
 elif [ "$REPORT_ONLY" -eq 0 ] && [ "${BENCH_INSNS:-1}" = 1 ]; then
 	echo "== bench: instructions per RPC (scripts/profile.sh)" >&2
-	scripts/profile.sh --raw --rpcs 50000 --variant bench-baseline baseline \
+	scripts/profile.sh --raw --rpcs 200000 --variant bench-baseline baseline \
 		>"$OUT/raw/insns-baseline.txt" &&
 		raws+=("$OUT/raw/insns-baseline.txt") ||
 		echo "bench: warning: no instruction counts of the baseline" >&2
 	# shellcheck disable=SC2086 # the list is comma-separated names
-	scripts/profile.sh --raw --rpcs 50000 ${CONFIGS//,/ } >"$OUT/raw/insns-patched.txt" &&
+	scripts/profile.sh --raw --rpcs 200000 ${CONFIGS//,/ } >"$OUT/raw/insns-patched.txt" &&
 		raws+=("$OUT/raw/insns-patched.txt") ||
 		echo "bench: warning: no instruction counts of the patched kernel" >&2
 fi

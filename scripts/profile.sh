@@ -9,7 +9,7 @@
 # For each benchmark configuration (fwctl-bench list) two boots of the test
 # kernel under the tbcount QEMU plugin (bench/profile/tbcount.c) run
 # "fwctl-bench spin CONFIG 0" and "fwctl-bench spin CONFIG N" (default
-# 100000): the difference of their per-block execution counts, divided by
+# 200000): the difference of their per-block execution counts, divided by
 # N, is what one 16-byte RPC costs, setup (loading, verifying) cancelled
 # out. Prints, per configuration, guest instructions and translated blocks
 # per RPC by symbol (vmlinux, and the JITed programs and trampolines the
@@ -23,7 +23,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 OUT=build/profile
-RPCS=100000
+RPCS=200000
 # A preset delay loop: calibrating it differs from boot to boot, which
 # would show up as noise in the difference of the two boots.
 TSC_KHZ=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
