@@ -82,8 +82,9 @@ def per_rpc(cfg, args, kernel):
         res[n] = (agg_i, agg_b)
     i0, b0 = res[0]
     i1, b1 = res[args.rpcs]
-    ins = {k: (i1[k] - i0.get(k, 0)) / args.rpcs for k in i1}
-    blk = {k: (b1[k] - b0.get(k, 0)) / args.rpcs for k in b1}
+    # a symbol only the idle boot ran counts against the total too
+    ins = {k: (i1[k] - i0[k]) / args.rpcs for k in set(i0) | set(i1)}
+    blk = {k: (b1[k] - b0[k]) / args.rpcs for k in set(b0) | set(b1)}
     return ins, blk
 
 
