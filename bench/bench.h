@@ -79,6 +79,12 @@ pid_t broker_start(int dev, char *addr, size_t addr_len);
 void broker_stop(pid_t pid);
 long broker_rss_kib(pid_t pid);
 
+/* The audit consumer (consumer.c): a child process draining the ring. */
+struct audit_consumer;
+int audit_consumer_start(int ring_fd, struct audit_consumer **c);
+uint64_t audit_consumer_seen(const struct audit_consumer *c);
+void audit_consumer_stop(struct audit_consumer *c);
+
 /* The configurations (configs.c) */
 struct state;
 

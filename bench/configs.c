@@ -69,12 +69,8 @@ struct state {
 	struct mlx5__deny_nvconfig_write *nv;
 	struct generic__rate_limit *rl;
 	struct bench_lsm *lsm;
-	/* the audit consumer */
-	struct ring_buffer *rb;
-	pthread_t consumer;
-	bool consumer_running;
-	atomic_bool consumer_stop;
-	atomic_llong consumed;
+	/* the audit consumer, a process of its own (consumer.c) */
+	struct audit_consumer *consumer;
 	/* Peer B */
 	pid_t broker;
 	char broker_addr[96];
@@ -224,28 +220,6 @@ static int setup_allowlist(struct state *st)
 	return err;
 }
 
-static int audit_record(void *ctx, void *data, size_t size)
-{
-	struct state *st = ctx;
-
-	atomic_fetch_add_explicit(&st->consumed, 1, memory_order_relaxed);
-	return 0;
-}
-
-static void *audit_consumer(void *arg)
-{
-	struct state *st = arg;
-
-	/* the recorder wakes us when its ring is a quarter full; drain the
-	 * rest after each poll timeout, as fwctl-bpf audit --follow does */
-	while (!atomic_load(&st->consumer_stop)) {
-		ring_buffer__poll(st->rb, 100);
-		ring_buffer__consume(st->rb);
-	}
-	ring_buffer__consume(st->rb);
-	return NULL;
-}
-
 static int setup_observe(struct state *st)
 {
 	int err;
@@ -256,13 +230,9 @@ static int setup_observe(struct state *st)
 	err = attach_ops(st, st->obs->maps.observe_ops, NULL);
 	if (err)
 		return err;
-	st->rb = ring_buffer__new(bpf_map__fd(st->obs->maps.fwctl_audit), audit_record, st,
-				  NULL);
-	if (!st->rb)
-		return -errno;
-	if (pthread_create(&st->consumer, NULL, audit_consumer, st))
-		return -EAGAIN;
-	st->consumer_running = true;
+	err = audit_consumer_start(bpf_map__fd(st->obs->maps.fwctl_audit), &st->consumer);
+	if (err)
+		return err;
 	st->mem_kib = object_kib(st->obs->obj);
 	return 0;
 }
@@ -297,7 +267,7 @@ static int setup_enforcers(struct state *st)
 	return 0;
 }
 
-/* The site baseline: observe (audit, consumer thread) + the enforcers. */
+/* The site baseline: observe (audit, consumer process) + the enforcers. */
 static int setup_site(struct state *st)
 {
 	return setup_observe(st) ?: setup_enforcers(st);
@@ -343,11 +313,7 @@ static void teardown(struct state *st)
 {
 	int i;
 
-	if (st->consumer_running) {
-		atomic_store(&st->consumer_stop, true);
-		pthread_join(st->consumer, NULL);
-	}
-	ring_buffer__free(st->rb);
+	audit_consumer_stop(st->consumer);
 	for (i = st->nr_links - 1; i >= 0; i--)
 		bpf_link__destroy(st->links[i]);
 	bench_lsm__destroy(st->lsm);
@@ -565,11 +531,12 @@ static int audit_load(struct state *st, int threads, double rate, double *rec_s,
 	    audit_stat(st, FWCTL_AUDIT_STAT_LOST, &l1))
 		return -EIO;
 	/* the consumer must have seen every record written */
-	for (w = 0; w < 200 && (uint64_t)atomic_load(&st->consumed) < r1; w++)
+	for (w = 0; w < 200 && audit_consumer_seen(st->consumer) < r1; w++)
 		usleep(10000);
-	if ((uint64_t)atomic_load(&st->consumed) < r1)
-		bench_error(st->cfg->name, "the consumer is behind: %lld of %llu records",
-			    (long long)atomic_load(&st->consumed), (unsigned long long)r1);
+	if (audit_consumer_seen(st->consumer) < r1)
+		bench_error(st->cfg->name, "the consumer is behind: %llu of %llu records",
+			    (unsigned long long)audit_consumer_seen(st->consumer),
+			    (unsigned long long)r1);
 	*rec_s = (r1 - r0) / secs;
 	*lost = l1 - l0;
 	return 0;
