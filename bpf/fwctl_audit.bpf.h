@@ -84,24 +84,42 @@ static __always_inline __u8 fwctl_audit_verdict(const struct fwctl_bpf_ctx *rpc)
 	return rpc->status ? FWCTL_AUDIT_FAILED : FWCTL_AUDIT_ALLOWED;
 }
 
+/*
+ * The mlx5 fields, decoded from the request header already copied into
+ * r->head (no second view of the request) and from the response header.
+ */
 static __always_inline void fwctl_audit_mlx5(struct fwctl_bpf_ctx *rpc,
 					     struct fwctl_audit_record *r)
 {
-	const __u8 *in = fwctl_bpf_request_data(rpc, 0,
-						MLX5_ST_SZ_BYTES(mbox_in_hdr));
 	__u32 syndrome;
 	__u8 status;
 
-	if (in) {
-		r->opcode = MLX5_GET(mbox_in_hdr, in, opcode);
-		r->op_mod = MLX5_GET(mbox_in_hdr, in, op_mod);
+	if (r->head_len >= MLX5_ST_SZ_BYTES(mbox_in_hdr)) {
+		r->opcode = MLX5_GET(mbox_in_hdr, r->head, opcode);
+		r->op_mod = MLX5_GET(mbox_in_hdr, r->head, op_mod);
 		if (fwctl_mlx5_is_access_reg(r->opcode))
-			r->reg_id = MLX5_GET(access_register_in, in, register_id);
+			r->reg_id = MLX5_GET(access_register_in, r->head,
+					     register_id);
 	}
 	if (!rpc->status && !fwctl_mlx5_response_status(rpc, &status, &syndrome)) {
 		r->fw_status = status;
 		r->fw_syndrome = syndrome;
 	}
+}
+
+/*
+ * The caller's comm, read from its task_struct: what
+ * bpf_get_current_comm() returns, without the helper's strscpy_pad().
+ * A comm being renamed at the same time may come out mixed, never
+ * unterminated.
+ */
+static __always_inline void fwctl_audit_comm(char comm[16])
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	_Static_assert(sizeof(task->comm) == 16, "TASK_COMM_LEN changed");
+	__builtin_memcpy(comm, task->comm, 16);
+	comm[15] = '\0';
 }
 
 /* Keep the lowest seq seen, the start of what this recorder accounts for. */
@@ -153,7 +171,7 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 	id = bpf_get_current_uid_gid();
 	r->uid = (__u32)id;
 	r->gid = id >> 32;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	fwctl_audit_comm(r->comm);
 	r->scope = rpc->scope;
 	r->in_len = rpc->in_len;
 	r->out_len = rpc->out_len;

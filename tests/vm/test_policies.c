@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bpf_test.h"
@@ -400,6 +401,8 @@ Test(policy, observe_records_every_decision_including_other_policies_rejects)
 
 	cr_assert_eq(sim_fwctl_name(0, name, sizeof(name)), 0);
 	rpcs = fwctl_bpf_attr(name, "rpcs");
+	/* a name longer than a comm: the record must hold its 15 bytes */
+	cr_assert_eq(prctl(PR_SET_NAME, "audited-caller-name"), 0);
 	cr_assert_eq(nop(fd), 0);
 	cr_assert_eq(cmd(fd, FWCTL_RPC_CONFIGURATION, MLX5_CMD_OP_QUERY_ADAPTER, 0), -EACCES);
 
@@ -418,7 +421,9 @@ Test(policy, observe_records_every_decision_including_other_policies_rejects)
 	cr_assert_eq(t.rec[0].status, 0);
 	cr_assert_eq(t.rec[0].tgid, (uint32_t)getpid());
 	cr_assert_eq(t.rec[0].uid, getuid());
-	cr_assert_eq(t.rec[0].scope, FWCTL_RPC_DEBUG_READ_ONLY);
+	cr_assert_lt(strnlen(t.rec[0].comm, sizeof(t.rec[0].comm)), sizeof(t.rec[0].comm),
+		     "the comm is terminated");
+	cr_assert_str_eq(t.rec[0].comm, "audited-caller-");
 	cr_assert_eq(t.rec[0].device_type, FWCTL_DEVICE_TYPE_MLX5);
 	cr_assert_eq(t.rec[0].head_len, MBOX_HDR);
 	cr_assert_eq(t.rec[1].seq, t.rec[0].seq + 1);
