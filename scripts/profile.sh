@@ -14,8 +14,10 @@
 # out. Prints, per configuration, guest instructions and translated blocks
 # per RPC by symbol (vmlinux, and the JITed programs and trampolines the
 # guest's /proc/kallsyms listed), then a comparison of the configurations'
-# totals. Instruction counts are not TCG time, but they are deterministic:
-# they show what a change to the hook saves without the noise of timing.
+# totals, then by symbol what each configuration adds to the first one
+# (__init code, which differs only between boots, is left out).
+# Instruction counts are not TCG time, but they are deterministic: they
+# show what a change to the hook saves without the noise of timing.
 # --raw prints "@bench,CONFIG,insns16,insn,N,1" lines for fwctl-bench
 # report instead (make bench does). Raw counts are kept in build/profile/.
 set -euo pipefail

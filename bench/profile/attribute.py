@@ -13,13 +13,15 @@ KERNEL_START = 0xffff800000000000
 
 
 def load_syms(path):
+    """Kernel text symbols, and the range of its __init text."""
     addrs, names = [], []
     with open(path) as f:
         for line in f:
             a, n = line.split()
             addrs.append(int(a, 16))
             names.append(n)
-    return addrs, names
+    init = (addrs[names.index('_sinittext')], addrs[names.index('_einittext')])
+    return addrs, names, init
 
 
 def bpf_syms(out_path):
@@ -37,7 +39,11 @@ def bpf_syms(out_path):
 def symbolize(vaddr, kernel, bpf):
     if vaddr < KERNEL_START:
         return '[user]'
-    for addrs, names in (bpf, kernel):
+    if kernel[2][0] <= vaddr < kernel[2][1]:
+        # __init code runs once per boot: a per-RPC figure of it is
+        # the two boots' difference, noise
+        return '[boot]'
+    for addrs, names in (bpf, kernel[:2]):
         i = bisect.bisect_right(addrs, vaddr) - 1
         if i >= 0 and vaddr - addrs[i] < 0x100000:
             if addrs is bpf[0] and vaddr - addrs[i] > 0x4000:
@@ -107,9 +113,9 @@ def main():
         print('@meta,rounds,1')
     for cfg in args.configs:
         ins, blk = per_rpc(cfg, args, kernel)
-        tot_i = sum(v for k, v in ins.items() if k != '[user]')
-        tot_b = sum(v for k, v in blk.items() if k != '[user]')
-        summary.append((cfg, tot_i, tot_b, ins.get('[user]', 0)))
+        tot_i = sum(v for k, v in ins.items() if k not in ('[user]', '[boot]'))
+        tot_b = sum(v for k, v in blk.items() if k not in ('[user]', '[boot]'))
+        summary.append((cfg, tot_i, tot_b, ins.get('[user]', 0), ins))
         if args.raw:
             # everything the guest ran for one RPC: the broker's user
             # code is part of what Peer B costs
@@ -127,9 +133,25 @@ def main():
         return
     base = summary[0]
     print('== kernel instructions and blocks per RPC (ratio to %s)' % base[0])
-    for cfg, i, b, u in summary:
+    for cfg, i, b, u, _ in summary:
         print('%-12s %8.0f (%.3f) %7.0f blocks (%.3f)  user %.0f'
               % (cfg, i, i / base[1], b, b / base[2], u))
+    for cfg, i, _, u, ins in summary[1:]:
+        print()
+        print('== %s - %s: %+.0f kernel, %+.0f user instructions per RPC'
+              % (cfg, base[0], i - base[1], u - base[3]))
+        print_diff(ins, base[4], args.top)
+
+
+def print_diff(ins, base, top):
+    """The symbols whose per-RPC count differs by two or more."""
+    diff = {k: ins.get(k, 0) - base.get(k, 0) for k in set(ins) | set(base)}
+    diff.pop('[boot]', None)
+    rows = sorted(diff.items(), key=lambda kv: -abs(kv[1]))
+    for k, v in rows[:top]:
+        if abs(v) < 2:
+            break
+        print('%+10.1f  %s' % (v, k))
 
 
 if __name__ == '__main__':
