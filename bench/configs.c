@@ -13,9 +13,10 @@
  *   peer_lsm     Peer A: sleepable BPF LSM on file_ioctl (bench_lsm)
  *   peer_broker  Peer B: a broker process owning the fwctl FD
  *
- * and three extras that split the site stack's cost: observe (with its
- * consumer), enforcers (the other three) and floor (the stack's shape with
- * empty programs: what four policies cost before they do anything).
+ * and four extras that split the site stack's cost: observe (with its
+ * consumer), enforcers (the other three), floor (the stack's shape with
+ * empty programs: what four policies cost before they do anything) and
+ * minimal (the least allowlist + audit can cost: bench_minimal).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,7 @@
 
 #include "bench/bench_allow.skel.h"
 #include "bench/bench_floor.skel.h"
+#include "bench/bench_minimal.skel.h"
 #include "bench/bench_lsm.skel.h"
 #include "policies/generic__observe.skel.h"
 #include "policies/generic__rate_limit.skel.h"
@@ -64,6 +66,7 @@ struct state {
 	/* the objects, destroyed at teardown */
 	struct bench_allow *allow[2];
 	struct bench_floor *floor;
+	struct bench_minimal *minimal;
 	struct mlx5__opcode_allowlist *al[2];
 	struct generic__observe *obs;
 	struct mlx5__deny_nvconfig_write *nv;
@@ -195,6 +198,25 @@ static int setup_allow(struct state *st)
 	return 0;
 }
 
+/* The floor of allowlist + audit: one policy, an array, a 24-byte record. */
+static int setup_minimal(struct state *st)
+{
+	int err;
+
+	st->minimal = bench_minimal__open_and_load();
+	if (!st->minimal)
+		return -errno;
+	st->minimal->bss->allowed[MLX5_CMD_OP_NOP] = 1;
+	err = attach_ops(st, st->minimal->maps.minimal_ops, NULL);
+	if (err)
+		return err;
+	err = audit_consumer_start(bpf_map__fd(st->minimal->maps.minimal_ring), &st->consumer);
+	if (err)
+		return err;
+	st->mem_kib = object_kib(st->minimal->obj);
+	return 0;
+}
+
 static int setup_floor(struct state *st)
 {
 	int err;
@@ -318,6 +340,7 @@ static void teardown(struct state *st)
 		bpf_link__destroy(st->links[i]);
 	bench_lsm__destroy(st->lsm);
 	bench_floor__destroy(st->floor);
+	bench_minimal__destroy(st->minimal);
 	generic__rate_limit__destroy(st->rl);
 	mlx5__deny_nvconfig_write__destroy(st->nv);
 	generic__observe__destroy(st->obs);
@@ -341,6 +364,7 @@ const struct config configs[] = {
 	{ "observe", true, false, setup_observe },
 	{ "enforcers", true, true, setup_enforcers },
 	{ "floor", true, false, setup_floor },
+	{ "minimal", true, true, setup_minimal },
 };
 const int nr_configs = sizeof(configs) / sizeof(configs[0]);
 

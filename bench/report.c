@@ -50,13 +50,11 @@ static int nr_boots;
 static char errors[MAX_ERRORS][160];
 static int nr_errors;
 
-/* The table's order: configurations as numbered in the issue, figures by kind. */
-static const char *const config_order[] = {
-	"baseline", "nopolicy", "allow", "allowlist", "site", "peer_lsm", "peer_broker",
-	"observe", "enforcers",		/* extras: the site stack in two halves */
-	"floor",			/* extra: its shape with empty programs */
-};
-#define NR_CONFIGS (int)(sizeof(config_order) / sizeof(config_order[0]))
+/*
+ * The table's order: configurations as configs[] lists them (as numbered
+ * in the issue, then the extras), figures by kind.
+ */
+#define MAX_CONFIGS 32
 
 static const char *const figure_order[] = {
 	"syscall_med", "insns16", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
@@ -71,10 +69,10 @@ static const char *const figure_order[] = {
 
 static int config_rank(const char *c)
 {
-	for (int i = 0; i < NR_CONFIGS; i++)
-		if (!strcmp(config_order[i], c))
+	for (int i = 0; i < nr_configs; i++)
+		if (!strcmp(configs[i].name, c))
 			return i;
-	return NR_CONFIGS;
+	return nr_configs;
 }
 
 static int figure_rank(const char *f)
@@ -458,15 +456,18 @@ static int write_json(const char *path)
 /* Markdown: one column per configuration, "value (ratio)" per cell. */
 static int write_md(const char *path)
 {
-	bool present[NR_CONFIGS] = {};
+	bool present[MAX_CONFIGS] = {};
 	char val[32], q[16], lab[48];
-	FILE *f = fopen(path, "w");
 	int i, c, fig;
+	FILE *f;
 
+	if (nr_configs > MAX_CONFIGS)
+		return -E2BIG;
+	f = fopen(path, "w");
 	if (!f)
 		return -errno;
 	for (i = 0; i < nr_rows; i++)
-		if (config_rank(rows[i].config) < NR_CONFIGS)
+		if (config_rank(rows[i].config) < nr_configs)
 			present[config_rank(rows[i].config)] = true;
 	fprintf(f, "Kernel:");
 	for (i = 0; i < nr_boots; i++)
@@ -477,19 +478,19 @@ static int write_md(const char *path)
 			!strcmp(boots[i].quick, "1") ? ", quick" : "");
 	fprintf(f, ".\nEach cell: value (ratio to 1 baseline). Latency in µs, throughput in "
 		"RPC/s, memory in KiB.\n\n| figure | unit |");
-	for (c = 0; c < NR_CONFIGS; c++)
+	for (c = 0; c < nr_configs; c++)
 		if (present[c])
-			label(lab, sizeof(lab), config_order[c]), fprintf(f, " %s |", lab);
+			label(lab, sizeof(lab), configs[c].name), fprintf(f, " %s |", lab);
 	fprintf(f, "\n|---|---|");
-	for (c = 0; c < NR_CONFIGS; c++)
+	for (c = 0; c < nr_configs; c++)
 		if (present[c])
 			fprintf(f, "---|");
 	fprintf(f, "\n");
 	for (fig = 0; fig < NR_FIGURES; fig++) {
 		const char *unit = NULL;
 
-		for (c = 0; c < NR_CONFIGS && !unit; c++) {
-			const struct row *r = find(config_order[c], figure_order[fig]);
+		for (c = 0; c < nr_configs && !unit; c++) {
+			const struct row *r = find(configs[c].name, figure_order[fig]);
 
 			if (r)
 				unit = r->unit;
@@ -497,8 +498,8 @@ static int write_md(const char *path)
 		if (!unit)
 			continue;
 		fprintf(f, "| %s | %s |", figure_order[fig], unit);
-		for (c = 0; c < NR_CONFIGS; c++) {
-			const struct row *r = find(config_order[c], figure_order[fig]);
+		for (c = 0; c < nr_configs; c++) {
+			const struct row *r = find(configs[c].name, figure_order[fig]);
 
 			if (!present[c])
 				continue;

@@ -33,7 +33,8 @@ BIN=$OUT/fwctl-bench
 SMOKE=0
 PAIRS=${BENCH_PAIRS:-2}
 ROUNDS=${BENCH_ROUNDS:-1}
-CONFIGS=${BENCH_CONFIGS:-nopolicy,allow,allowlist,site,peer_lsm,peer_broker,observe,enforcers,floor}
+# every configuration but the baseline, which boots its own kernel
+CONFIGS=${BENCH_CONFIGS:-$("$BIN" list | grep -vx baseline | paste -sd, -)}
 # Two vCPUs (tests/vm/run gives each its own socket: the kernel has no ACPI
 # and SeaBIOS's MP table lists one CPU per socket). With two CPUs TCG's TSCs
 # look unsynchronised and the clock falls back to jiffies unless the TSC is
