@@ -170,6 +170,13 @@ static int setup_allowlist_pair(struct state *st)
 	return 0;
 }
 
+/* A policy that writes records to @ring, and the consumer that drains it. */
+static int attach_recorder(struct state *st, struct bpf_map *ops, struct bpf_map *ring)
+{
+	return attach_ops(st, ops, NULL) ?:
+	       audit_consumer_start(bpf_map__fd(ring), &st->consumer);
+}
+
 /* ---- setups */
 
 static int setup_none(struct state *st)
@@ -207,14 +214,10 @@ static int setup_minimal(struct state *st)
 	if (!st->minimal)
 		return -errno;
 	st->minimal->bss->allowed[MLX5_CMD_OP_NOP] = 1;
-	err = attach_ops(st, st->minimal->maps.minimal_ops, NULL);
-	if (err)
-		return err;
-	err = audit_consumer_start(bpf_map__fd(st->minimal->maps.minimal_ring), &st->consumer);
-	if (err)
-		return err;
-	st->mem_kib = object_kib(st->minimal->obj);
-	return 0;
+	err = attach_recorder(st, st->minimal->maps.minimal_ops, st->minimal->maps.minimal_ring);
+	if (!err)
+		st->mem_kib = object_kib(st->minimal->obj);
+	return err;
 }
 
 static int setup_floor(struct state *st)
@@ -249,14 +252,10 @@ static int setup_observe(struct state *st)
 	st->obs = generic__observe__open_and_load();
 	if (!st->obs)
 		return -errno;
-	err = attach_ops(st, st->obs->maps.observe_ops, NULL);
-	if (err)
-		return err;
-	err = audit_consumer_start(bpf_map__fd(st->obs->maps.fwctl_audit), &st->consumer);
-	if (err)
-		return err;
-	st->mem_kib = object_kib(st->obs->obj);
-	return 0;
+	err = attach_recorder(st, st->obs->maps.observe_ops, st->obs->maps.fwctl_audit);
+	if (!err)
+		st->mem_kib = object_kib(st->obs->obj);
+	return err;
 }
 
 /* The site stack's enforcing part: deny_nvconfig_write, allowlist, rate_limit. */
