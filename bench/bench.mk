@@ -7,9 +7,9 @@
 #   make bench        two boots (baseline kernel, then the patched one), all
 #                     seven configurations; table on stdout, build/bench/
 #                     results.{csv,json}, docs/benchmarks.md updated
-#   make bench-smoke  seconds: the patched boot, one configuration (the site
-#                     stack), a few iterations; fails only if the benchmark
-#                     itself is broken
+#   make bench-smoke  under a minute: the patched boot, every configuration
+#                     but the baseline, a few iterations each; fails only if
+#                     the benchmark itself is broken
 #   make profile      guest instructions per RPC by kernel symbol, counted by
 #                     QEMU (scripts/profile.sh), for PROFILE_CONFIGS
 
