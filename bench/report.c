@@ -303,7 +303,7 @@ static void target_ratio(const char *what, const char *config, const char *figur
 		detail_add(t, "; boot drift: syscall_med ratio %.3f", ratio_of(r));
 	/* what the code path costs, free of timing noise */
 	if (!isnan(qi))
-		detail_add(t, "; from instructions per RPC %.3f", qi);
+		detail_add(t, "; instructions per RPC say %.3f", qi);
 	settle(t, q <= max, isnan(qi) ? -1 : qi <= max);
 }
 
