@@ -35,7 +35,7 @@ bench-smoke: deps bench-build
 profile: deps bench-build
 	$(Q)scripts/profile.sh $(PROFILE_CONFIGS)
 
-$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(GENERATED) $(wildcard bpf/*.h)
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(GENERATED) $(wildcard bpf/*.h bench/*.bpf.h)
 	$(BPF_OBJ_RECIPE)
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o

@@ -6,11 +6,15 @@
  * shows what no design of configuration 5 can go below.
  *
  *   rpc_filter  decode the mailbox header (fwctl_mlx5_parse) and look the
- *               opcode up in a global array (a bounds check and a load,
- *               no map helper); -EACCES for anything not in it
+ *               opcode up in bench_allowed; -EACCES for anything not in it
  *   rpc_done    a 24-byte record (seq, flags, status, uid, opcode,
- *               op_mod) into a ring buffer, the consumer woken only once
- *               the ring is a quarter full, as fwctl_audit.bpf.h does
+ *               op_mod)
+ * (bench_lean.bpf.h: the same work as peer_lsm_audit's).
+ *
+ * minimal_decision_ops (configuration "minimal_decision") records from
+ * rpc_filter instead, as an LSM must: the decision, not the outcome (no
+ * firmware status, no redaction), and no rpc_done call. The benchmark
+ * creates one of the two ops maps.
  *
  * What it leaves out of the standard record (time, pid, comm, cgroup,
  * the request head, the firmware status, the deciding policy) is what
@@ -20,25 +24,7 @@
 #include "fwctl_bpf.h"
 #include "fwctl_bpf_mlx5.h"
 
-#define MINIMAL_RING_SIZE	(1024 * 1024)
-
-struct minimal_record {
-	__u64 seq;
-	__u32 flags;
-	__s32 status;
-	__u32 uid;
-	__u16 opcode;
-	__u16 op_mod;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, MINIMAL_RING_SIZE);
-} minimal_ring SEC(".maps");
-
-/* set by the benchmark after load: allowed[opcode] != 0 */
-__u8 allowed[MLX5_CMD_OP_MAX];
-__u64 lost;
+#include "bench_lean.bpf.h"
 
 SEC("struct_ops/rpc_filter")
 int BPF_PROG(minimal_filter, struct fwctl_bpf_ctx *rpc)
@@ -47,7 +33,7 @@ int BPF_PROG(minimal_filter, struct fwctl_bpf_ctx *rpc)
 
 	if (fwctl_mlx5_parse(rpc, &cmd))
 		return -EMSGSIZE;
-	if (cmd.opcode < MLX5_CMD_OP_MAX && allowed[cmd.opcode])
+	if (bench_allowed[cmd.opcode])
 		return FWCTL_BPF_ALLOW;
 	return -EACCES;
 }
@@ -56,23 +42,33 @@ SEC("struct_ops/rpc_done")
 int BPF_PROG(minimal_done, struct fwctl_bpf_ctx *rpc)
 {
 	const __u8 *in = fwctl_bpf_request_data(rpc, 0, MLX5_ST_SZ_BYTES(mbox_in_hdr));
-	struct minimal_record *r;
 
-	r = bpf_ringbuf_reserve(&minimal_ring, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&lost, 1);
-		return 0;
-	}
-	r->seq = rpc->seq;
-	r->flags = rpc->flags;
-	r->status = rpc->status;
-	r->uid = fwctl_bpf_caller_uid();
-	r->opcode = in ? MLX5_GET(mbox_in_hdr, in, opcode) : 0;
-	r->op_mod = in ? MLX5_GET(mbox_in_hdr, in, op_mod) : 0;
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&minimal_ring, BPF_RB_AVAIL_DATA) >
-			      MINIMAL_RING_SIZE / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bench_record(rpc->seq, rpc->flags, rpc->status,
+		     in ? MLX5_GET(mbox_in_hdr, in, opcode) : 0,
+		     in ? MLX5_GET(mbox_in_hdr, in, op_mod) : 0);
 	return 0;
 }
+
+SEC("struct_ops/rpc_filter")
+int BPF_PROG(minimal_decision_filter, struct fwctl_bpf_ctx *rpc)
+{
+	struct fwctl_mlx5_cmd cmd;
+	int ret;
+
+	if (fwctl_mlx5_parse(rpc, &cmd))
+		return -EMSGSIZE;
+	ret = bench_allowed[cmd.opcode] ? FWCTL_BPF_ALLOW : -EACCES;
+	bench_record(rpc->seq, rpc->flags, ret == FWCTL_BPF_ALLOW ? 0 : ret, cmd.opcode,
+		     cmd.op_mod);
+	return ret;
+}
+
+FWCTL_BPF_OPS(minimal_decision_ops) = {
+	.rpc_filter = (void *)minimal_decision_filter,
+	.device_type = FWCTL_DEVICE_TYPE_MLX5,
+	.prio = FWCTL_BPF_PRIO_LAST,
+	.name = "bench_min_dec",
+};
 
 FWCTL_BPF_OPS(minimal_ops) = {
 	.rpc_filter = (void *)minimal_filter,

@@ -13,10 +13,12 @@
  *   peer_lsm     Peer A: sleepable BPF LSM on file_ioctl (bench_lsm)
  *   peer_broker  Peer B: a broker process owning the fwctl FD
  *
- * and four extras that split the site stack's cost: observe (with its
+ * and six extras that split the site stack's cost: observe (with its
  * consumer), enforcers (the other three), floor (the stack's shape with
- * empty programs: what four policies cost before they do anything) and
- * minimal (the least allowlist + audit can cost: bench_minimal).
+ * empty programs: what four policies cost before they do anything),
+ * minimal (the least allowlist + audit can cost: bench_minimal),
+ * minimal_decision (the same recording the decision only, as an LSM
+ * must) and peer_lsm_audit (Peer A doing minimal's work).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -205,19 +207,39 @@ static int setup_allow(struct state *st)
 	return 0;
 }
 
-/* The floor of allowlist + audit: one policy, an array, a 24-byte record. */
-static int setup_minimal(struct state *st)
+/*
+ * The floor of allowlist + audit: one policy, an array, a 24-byte record of
+ * the outcome (rpc_done) or, @decision, of the decision (rpc_filter).
+ */
+static int setup_lean(struct state *st, bool decision)
 {
+	struct bpf_map *ops;
 	int err;
 
-	st->minimal = bench_minimal__open_and_load();
+	st->minimal = bench_minimal__open();
 	if (!st->minimal)
 		return -errno;
-	st->minimal->bss->allowed[MLX5_CMD_OP_NOP] = 1;
-	err = attach_recorder(st, st->minimal->maps.minimal_ops, st->minimal->maps.minimal_ring);
+	ops = decision ? st->minimal->maps.minimal_decision_ops : st->minimal->maps.minimal_ops;
+	bpf_map__set_autocreate(st->minimal->maps.minimal_ops, !decision);
+	bpf_map__set_autocreate(st->minimal->maps.minimal_decision_ops, decision);
+	err = bench_minimal__load(st->minimal);
+	if (err)
+		return err;
+	st->minimal->data_bench_allowed->bench_allowed[MLX5_CMD_OP_NOP] = 1;
+	err = attach_recorder(st, ops, st->minimal->maps.bench_ring);
 	if (!err)
 		st->mem_kib = object_kib(st->minimal->obj);
 	return err;
+}
+
+static int setup_minimal(struct state *st)
+{
+	return setup_lean(st, false);
+}
+
+static int setup_minimal_decision(struct state *st)
+{
+	return setup_lean(st, true);
 }
 
 static int setup_floor(struct state *st)
@@ -294,7 +316,8 @@ static int setup_site(struct state *st)
 	return setup_observe(st) ?: setup_enforcers(st);
 }
 
-static int setup_peer_lsm(struct state *st)
+/* Peer A, with or without an audit record: one of bench_lsm's programs. */
+static int setup_lsm(struct state *st, bool audit)
 {
 	char name[32], path[64];
 	struct stat s;
@@ -311,17 +334,38 @@ static int setup_peer_lsm(struct state *st)
 		return -errno;
 	st->lsm->rodata->fwctl_major = major(s.st_rdev);
 	st->lsm->rodata->fwctl_rpc_cmd = FWCTL_RPC;
+	bpf_program__set_autoload(st->lsm->progs.fwctl_peer_ioctl, !audit);
+	bpf_program__set_autoload(st->lsm->progs.fwctl_peer_ioctl_audit, audit);
+	bpf_map__set_autocreate(st->lsm->maps.bench_ring, audit);
+	bpf_map__set_autocreate(st->lsm->maps.data_bench_allowed, audit);
 	err = bench_lsm__load(st->lsm);
 	if (err)
 		return err;
+	if (audit)
+		st->lsm->data_bench_allowed->bench_allowed[MLX5_CMD_OP_NOP] = 1;
 	err = allow_nop(bpf_map__fd(st->lsm->maps.allowed));
 	if (err)
 		return err;
 	err = bench_lsm__attach(st->lsm);
 	if (err)
 		return err;
+	if (audit) {
+		err = audit_consumer_start(bpf_map__fd(st->lsm->maps.bench_ring), &st->consumer);
+		if (err)
+			return err;
+	}
 	st->mem_kib = object_kib(st->lsm->obj);
 	return 0;
+}
+
+static int setup_peer_lsm(struct state *st)
+{
+	return setup_lsm(st, false);
+}
+
+static int setup_peer_lsm_audit(struct state *st)
+{
+	return setup_lsm(st, true);
 }
 
 static int setup_peer_broker(struct state *st)
@@ -364,6 +408,8 @@ const struct config configs[] = {
 	{ "enforcers", true, true, setup_enforcers },
 	{ "floor", true, false, setup_floor },
 	{ "minimal", true, true, setup_minimal },
+	{ "minimal_decision", true, true, setup_minimal_decision },
+	{ "peer_lsm_audit", false, true, setup_peer_lsm_audit },
 };
 const int nr_configs = sizeof(configs) / sizeof(configs[0]);
 
