@@ -26,16 +26,19 @@
 
 #include "bench_lean.bpf.h"
 
+static __always_inline int decide(struct fwctl_bpf_ctx *rpc, struct fwctl_mlx5_cmd *cmd)
+{
+	if (fwctl_mlx5_parse(rpc, cmd))
+		return -EMSGSIZE;
+	return bench_allowed[cmd->opcode] ? FWCTL_BPF_ALLOW : -EACCES;
+}
+
 SEC("struct_ops/rpc_filter")
 int BPF_PROG(minimal_filter, struct fwctl_bpf_ctx *rpc)
 {
 	struct fwctl_mlx5_cmd cmd;
 
-	if (fwctl_mlx5_parse(rpc, &cmd))
-		return -EMSGSIZE;
-	if (bench_allowed[cmd.opcode])
-		return FWCTL_BPF_ALLOW;
-	return -EACCES;
+	return decide(rpc, &cmd);
 }
 
 SEC("struct_ops/rpc_done")
@@ -52,12 +55,9 @@ int BPF_PROG(minimal_done, struct fwctl_bpf_ctx *rpc)
 SEC("struct_ops/rpc_filter")
 int BPF_PROG(minimal_decision_filter, struct fwctl_bpf_ctx *rpc)
 {
-	struct fwctl_mlx5_cmd cmd;
-	int ret;
+	struct fwctl_mlx5_cmd cmd = {};
+	int ret = decide(rpc, &cmd);
 
-	if (fwctl_mlx5_parse(rpc, &cmd))
-		return -EMSGSIZE;
-	ret = bench_allowed[cmd.opcode] ? FWCTL_BPF_ALLOW : -EACCES;
 	bench_record(rpc->seq, rpc->flags, ret == FWCTL_BPF_ALLOW ? 0 : ret, cmd.opcode,
 		     cmd.op_mod);
 	return ret;
