@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The cheapest allowlist and the smallest record, shared by the benchmark's
- * configurations "minimal" (on the fwctl-bpf hook) and "peer_lsm_audit"
- * (Peer A's LSM) so that the two do the same work:
+ * configurations "minimal" and "minimal_decision" (on the fwctl-bpf hook)
+ * and "peer_lsm_audit" (Peer A's LSM) so that they do the same work:
  *
  *   bench_allowed  a global array indexed by opcode, set by the benchmark
  *                  after load: a load, no map helper, no bounds check (an
