@@ -20,9 +20,7 @@ static const char baseline[] =
 	"@bench,baseline,lat16_med,us,2.0,1\n"
 	"@bench,baseline,delay_lat16_med,us,12.0,1\n";
 
-static char dir[] = "/tmp/fwctl-bench-report-XXXXXX";
-
-static void write_file(const char *name, const char *text)
+static void write_file(const char *dir, const char *name, const char *text)
 {
 	char path[128];
 	FILE *f;
@@ -37,14 +35,15 @@ static void write_file(const char *name, const char *text)
 /* fwctl-bench report on the baseline and @patched: its standard output. */
 static char *report(const char *patched)
 {
+	char dir[] = "/tmp/fwctl-bench-report-XXXXXX";
 	char cmd[512], *out = NULL;
 	size_t len = 0, n;
 	char buf[4096];
 	FILE *p, *o = open_memstream(&out, &len);
 
 	cr_assert(mkdtemp(dir), "mkdtemp");
-	write_file("baseline.txt", baseline);
-	write_file("patched.txt", patched);
+	write_file(dir, "baseline.txt", baseline);
+	write_file(dir, "patched.txt", patched);
 	snprintf(cmd, sizeof(cmd), BENCH " report %s/baseline.txt %s/patched.txt", dir, dir);
 	p = popen(cmd, "r");
 	cr_assert(p && o);
