@@ -8,7 +8,6 @@
  * audit trail.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
