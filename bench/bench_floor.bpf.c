@@ -20,7 +20,7 @@ int BPF_PROG(floor_filter, struct fwctl_bpf_ctx *rpc)
 SEC("struct_ops/rpc_done")
 int BPF_PROG(floor_done, struct fwctl_bpf_ctx *rpc)
 {
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 FWCTL_BPF_OPS(floor_1) = {

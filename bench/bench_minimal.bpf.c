@@ -49,7 +49,7 @@ int BPF_PROG(minimal_done, struct fwctl_bpf_ctx *rpc)
 	bench_record(rpc->seq, rpc->flags, rpc->status,
 		     in ? MLX5_GET(mbox_in_hdr, in, opcode) : 0,
 		     in ? MLX5_GET(mbox_in_hdr, in, op_mod) : 0);
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 SEC("struct_ops/rpc_filter")

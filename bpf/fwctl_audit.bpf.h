@@ -75,13 +75,26 @@ static __always_inline int fwctl_audit_admit(struct fwctl_bpf_ctx *rpc)
 	return -ENOBUFS;
 }
 
+/*
+ * Who decided is in the flags: a policy (REJECTED, WITHHELD: ctx.policy
+ * names it), the core (FAIL_CLOSED, WRITE_REFUSED) or, for a failed RPC
+ * that the driver ran (SENT), the driver.
+ */
 static __always_inline __u8 fwctl_audit_verdict(const struct fwctl_bpf_ctx *rpc)
 {
-	if (rpc->flags & FWCTL_BPF_RPC_REJECTED)
+	__u32 flags = rpc->flags;
+
+	if (flags & (FWCTL_BPF_RPC_REJECTED | FWCTL_BPF_RPC_WRITE_REFUSED))
 		return FWCTL_AUDIT_REJECTED;
-	if (rpc->flags & FWCTL_BPF_RPC_REPLIED)
+	if (flags & FWCTL_BPF_RPC_WITHHELD)
+		return FWCTL_AUDIT_WITHHELD;
+	if (rpc->status)
+		return FWCTL_AUDIT_FAILED;
+	if (flags & FWCTL_BPF_RPC_REPLIED)
 		return FWCTL_AUDIT_REPLIED;
-	return rpc->status ? FWCTL_AUDIT_FAILED : FWCTL_AUDIT_ALLOWED;
+	if (flags & FWCTL_BPF_RPC_WOULD_REJECT)
+		return FWCTL_AUDIT_WOULD_REJECT;
+	return FWCTL_AUDIT_ALLOWED;
 }
 
 /*
@@ -142,8 +155,8 @@ static __always_inline void fwctl_audit_first_seq(__u64 seq)
 
 /*
  * Write the record of this RPC, in rpc_done.
- * Return: 0, or -ENOBUFS in strict mode when the record was lost (the
- * caller returns it to withhold the response).
+ * Return: FWCTL_BPF_ALLOW, or -ENOBUFS in strict mode when the record was
+ * lost (the caller returns it to withhold the response).
  */
 static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 {
@@ -154,7 +167,7 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 	r = bpf_ringbuf_reserve(&fwctl_audit, sizeof(*r), 0);
 	if (!r) {
 		fwctl_audit_count(FWCTL_AUDIT_STAT_LOST);
-		return fwctl_audit_strict ? -ENOBUFS : 0;
+		return fwctl_audit_strict ? -ENOBUFS : FWCTL_BPF_ALLOW;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	r->version = FWCTL_AUDIT_VERSION;
@@ -195,7 +208,7 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 			      FWCTL_AUDIT_RING_SIZE / 4 ? BPF_RB_FORCE_WAKEUP :
 							  BPF_RB_NO_WAKEUP);
 	fwctl_audit_count(FWCTL_AUDIT_STAT_RECORDS);
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 #endif

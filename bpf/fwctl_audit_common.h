@@ -20,6 +20,8 @@
 #define FWCTL_AUDIT_REJECTED		2	/* a policy or fail-closed refused it */
 #define FWCTL_AUDIT_REPLIED		3	/* a policy answered it */
 #define FWCTL_AUDIT_FAILED		4	/* allowed, but the driver failed */
+#define FWCTL_AUDIT_WITHHELD		5	/* the driver ran it, a policy withheld the response */
+#define FWCTL_AUDIT_WOULD_REJECT	6	/* ran; a complain-mode policy objected */
 
 /* Index of the counters in the fwctl_audit_stats array map */
 #define FWCTL_AUDIT_STAT_RECORDS	0	/* records written */

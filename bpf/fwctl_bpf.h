@@ -18,6 +18,10 @@
  *		.rpc_filter = (void *)readonly_filter,
  *		.name = "readonly",
  *	};
+ *
+ * Both rpc_filter and rpc_done return FWCTL_BPF_ALLOW (0x7fff0000) to go
+ * on; anything but the verdicts and a documented -errno fails the RPC
+ * closed (include/uapi/fwctl/bpf.h).
  */
 #ifndef FWCTL_BPF_SDK_H
 #define FWCTL_BPF_SDK_H

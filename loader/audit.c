@@ -29,6 +29,8 @@ static const char *const verdict_names[] = {
 	[FWCTL_AUDIT_REJECTED] = "rejected",
 	[FWCTL_AUDIT_REPLIED] = "replied",
 	[FWCTL_AUDIT_FAILED] = "failed",
+	[FWCTL_AUDIT_WITHHELD] = "withheld",
+	[FWCTL_AUDIT_WOULD_REJECT] = "would-reject",
 };
 #define NR_VERDICTS (sizeof(verdict_names) / sizeof(verdict_names[0]))
 
@@ -42,6 +44,10 @@ static const struct {
 	{ FWCTL_BPF_RPC_REDACTED, "redacted" },
 	{ FWCTL_BPF_RPC_INVALID_VERDICT, "invalid_verdict" },
 	{ FWCTL_BPF_RPC_FAIL_CLOSED, "fail_closed" },
+	{ FWCTL_BPF_RPC_WOULD_REJECT, "would_reject" },
+	{ FWCTL_BPF_RPC_WITHHELD, "withheld" },
+	{ FWCTL_BPF_RPC_WRITE_REFUSED, "write_refused" },
+	{ FWCTL_BPF_RPC_SENT, "sent" },
 };
 #define NR_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 

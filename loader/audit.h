@@ -23,7 +23,7 @@ struct audit_filter {
 	const char *policy;	/* deciding policy name, NULL: any */
 };
 
-/* "allowed", "rejected", "replied", "failed"; NULL if unknown */
+/* "allowed", "rejected", "replied", "failed", "withheld", "would-reject"; NULL if unknown */
 const char *audit_verdict_name(unsigned int verdict);
 /* FWCTL_AUDIT_* for a name or a prefix of one (allow, reject, ...); -1 */
 int audit_verdict_parse(const char *s);

@@ -34,6 +34,8 @@ FWCTL_BPF_OPS(observe_ops) = {
 	/* last: its rpc_done sees the final outcome, after every other
 	 * policy's rewrite or redaction (rpc_done runs in prio order too) */
 	.prio = FWCTL_BPF_PRIO_LAST,
+	/* it records; it never keeps a fail-closed device open */
+	.flags = FWCTL_BPF_F_AUDIT,
 	.name = "observe",
 };
 

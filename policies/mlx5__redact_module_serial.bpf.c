@@ -38,21 +38,21 @@ int BPF_PROG(redact_serial_done, struct fwctl_bpf_ctx *rpc)
 
 	if (rpc->status || fwctl_mlx5_response_status(rpc, &status, &syndrome) ||
 	    status != FWCTL_MLX5_STAT_OK)
-		return 0;
+		return FWCTL_BPF_ALLOW;
 	/* the request head holds the command and MCIA's addressing */
 	reg = fwctl_bpf_request_data(rpc, 0, FWCTL_MLX5_REG_DATA_IN +
 				     MLX5_BYTE_OFF(mcia_reg, dwords));
 	if (!reg || !fwctl_mlx5_is_access_reg(MLX5_GET(mbox_in_hdr, reg, opcode)) ||
 	    MLX5_GET(mbox_in_hdr, reg, op_mod) != FWCTL_MLX5_ACCESS_REG_READ ||
 	    MLX5_GET(access_register_in, reg, register_id) != FWCTL_MLX5_REG_MCIA)
-		return 0;
+		return FWCTL_BPF_ALLOW;
 	reg += FWCTL_MLX5_REG_DATA_IN;
 	i2c = MLX5_GET(mcia_reg, reg, i2c_device_address);
 	page = MLX5_GET(mcia_reg, reg, page_number);
 	addr = MLX5_GET(mcia_reg, reg, device_address);
 	size = MLX5_GET(mcia_reg, reg, size);
 	if (i2c != SFF_I2C_ADDRESS_LOW || page != 0)
-		return 0;
+		return FWCTL_BPF_ALLOW;
 
 	for (i = 0; i < SFF8636_VENDOR_SN_LEN; i++) {
 		__u32 byte = SFF8636_VENDOR_SN + i;
@@ -66,7 +66,7 @@ int BPF_PROG(redact_serial_done, struct fwctl_bpf_ctx *rpc)
 			redacted_bytes++;
 		}
 	}
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 FWCTL_BPF_OPS(redact_serial_ops) = {

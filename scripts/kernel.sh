@@ -237,7 +237,7 @@ compile_test() {
 	src=$(prepare_source)
 	obj=$CACHE/build/compile-test
 	log=$obj.log
-	say "compiling drivers/fwctl/ with MLX5_CORE=m, FWCTL_MLX5=m; log: $log"
+	say "compiling drivers/fwctl/ with FWCTL=m, MLX5_CORE=m, FWCTL_MLX5=m; log: $log"
 	configure "$src" "$obj" "$log"
 	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" W=1 drivers/fwctl/ >>"$log" 2>&1; then
 		grep -E 'error|warning' "$log" | head -n 20 >&2
@@ -248,7 +248,25 @@ compile_test() {
 	fi
 	ls "$obj"/drivers/fwctl/*.o "$obj"/drivers/fwctl/mlx5/*.o >/dev/null ||
 		die "no objects in $obj/drivers/fwctl"
+	check_exports "$src" "$obj/drivers/fwctl/fwctl.o"
 	say "drivers/fwctl/ compiles: $(cd "$obj/drivers/fwctl" && ls ./*.o ./*/*.o | tr '\n' ' ')"
+}
+
+# fwctl.ko (core + hook) must use only symbols the kernel exports, or it
+# would not load into a distribution kernel. Exports are found in the
+# source; the few a macro builds from its argument (dev_printk levels,
+# static call trampolines) and the module's own are named here.
+check_exports() {
+	local src=$1 mod=$2 missing
+	missing=$(comm -23 \
+		<(nm -u "$mod" | awk '{ print $2 }' | sort -u) \
+		<(grep -rhoE 'EXPORT_(PER_CPU_)?(STATIC_CALL|SYMBOL)[A-Z_]*\(\s*[A-Za-z0-9_]+' \
+			"$src"/kernel "$src"/lib "$src"/mm "$src"/fs "$src"/drivers/base \
+			"$src"/arch/x86 "$src"/include "$src"/security "$src"/init \
+			"$src"/block 2>/dev/null | sed -E 's/.*\(\s*//' | sort -u) |
+		grep -vE '^(__this_module|_dev_(emerg|alert|crit|err|warn|notice|info)|__SCT__.*)$' || true)
+	[ -z "$missing" ] ||
+		die "$(basename "$mod") needs symbols the kernel does not export: $(echo $missing)"
 }
 
 usage() {

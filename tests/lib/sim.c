@@ -158,7 +158,12 @@ int sim_add(void)
 
 int sim_add_private(void)
 {
-	int ret = sim_add(), k;
+	return sim_add_private_kind("1");
+}
+
+int sim_add_private_kind(const char *kind)
+{
+	int ret = write_file(SIM_DEBUGFS "/add", kind), k;
 
 	if (ret)
 		return ret;

@@ -62,6 +62,9 @@ int sim_remove(int k);
  * a negative errno. sim_restore() removes it.
  */
 int sim_add_private(void);
+/* the same with what is written to add: "user-payload" for a device
+ * whose driver declares no kernel payload (like pds or bnxt) */
+int sim_add_private_kind(const char *kind);
 /* write SPEC to simK/fault ("off", "status 0x3 1", ...); read it back */
 int sim_fault(int k, const char *spec);
 int sim_fault_get(int k, char *buf, size_t len);

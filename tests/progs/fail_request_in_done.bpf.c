@@ -13,7 +13,7 @@ int BPF_PROG(request_in_done, struct fwctl_bpf_ctx *rpc)
 
 	if (h)
 		*h = 0;
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 FWCTL_BPF_OPS(request_in_done_ops) = {

@@ -8,6 +8,11 @@
 #include "fwctl_bpf.h"
 #include "hook_policy.h"
 
+/* hook_policy_v2.bpf.c: the same policy under a second name */
+#ifndef HOOK_POLICY_NAME
+#define HOOK_POLICY_NAME "hook_test"
+#endif
+
 /* knobs */
 int verdict = FWCTL_BPF_ALLOW;	/* returned by rpc_filter, raw */
 int match_opcode = -1;		/* >= 0: apply verdict/rewrite to this opcode only */
@@ -17,7 +22,7 @@ __u32 reply_len;		/* > 0: reply with reply_len bytes of reply_byte */
 __u8 reply_byte;
 int redact_off = -1;		/* >= 0: write redact_val at this response offset */
 __u8 redact_val;
-int done_ret;			/* returned by rpc_done */
+int done_ret = FWCTL_BPF_ALLOW;	/* returned by rpc_done, raw */
 int observe_off = -1;		/* >= 0: record the request byte here in seen_byte */
 
 /* observations */
@@ -112,7 +117,7 @@ FWCTL_BPF_OPS(hook_ops) = {
 	.rpc_filter = (void *)hook_filter,
 	.rpc_done = (void *)hook_done,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,
-	.name = "hook_test",
+	.name = HOOK_POLICY_NAME,
 };
 
 char _license[] SEC("license") = "GPL";

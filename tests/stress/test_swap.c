@@ -115,6 +115,31 @@ static void phase_end(struct swap_state *s, int which)
 	atomic_fetch_add(&s->phase, 1);
 }
 
+/*
+ * Unpin a bpftool-registered link and wait until the kernel has freed it
+ * (from a work item, soon after): only then is its policy's name free for
+ * the next version.
+ */
+static void unpin_and_wait(const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), i;
+
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(bpf_link_get_info_by_fd(fd, &info, &len), 0);
+	close(fd);
+	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
+	for (i = 0; i < 500; i++) {
+		fd = bpf_link_get_fd_by_id(info.id);
+		if (fd < 0)
+			return;
+		close(fd);
+		usleep(2000);
+	}
+	cr_assert_fail("link %u of %s outlived its pin", info.id, path);
+}
+
 /* Attached and detached once, so that the map can replace another by link update. */
 static void make_ready(struct bpf_map *map)
 {
@@ -178,7 +203,7 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	struct stress_swap_b *b;
 	struct bpf_link *obs_link, *link, *la, *lb = NULL;
 	pthread_t t[NR_CLIENTS], ct;
-	char name[16];
+	char name[16], path[128];
 	long long rpcs0, decisions, issi;
 	uint64_t records, lost;
 	double t0;
@@ -239,26 +264,31 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	}
 	cr_assert_eq(n_mbb % 2, 0);
 
-	/* 3. Make-before-break, bpftool: register the new, unpin the old. */
+	/*
+	 * 3. Make-before-break, bpftool: register the new, unpin the old.
+	 * Two attached policies never share a name, so the new version is
+	 * the other object: B first, while libbpf's A is still attached.
+	 */
 	cr_assert_eq(run("rm -rf " PIN_DIR " && mkdir -p " PIN_DIR "/a " PIN_DIR "/b"), 0);
 	phase_begin(&s);
-	cr_assert_eq(run("bpftool struct_ops register %s/stress/stress_swap_a.bpf.o " PIN_DIR "/a "
+	cr_assert_eq(run("bpftool struct_ops register %s/stress/stress_swap_b.bpf.o " PIN_DIR "/b "
 			 ">/dev/null 2>&1", STRESS_BUILD), 0);
 	bpf_link__destroy(la);
-	phase_end(&s, 0);
+	phase_end(&s, 1);
 	for (i = 0; i < n_bpftool; i++) {
-		const char *new = i % 2 ? "a" : "b", *old = i % 2 ? "b" : "a";
+		const char *new = i % 2 ? "b" : "a", *old = i % 2 ? "a" : "b";
 
 		phase_begin(&s);
 		cr_assert_eq(run("bpftool struct_ops register %s/stress/stress_swap_%s.bpf.o "
 				 PIN_DIR "/%s >/dev/null 2>&1", STRESS_BUILD, new, new), 0,
 			     "bpftool struct_ops register (swap %ld)", i);
-		cr_assert_eq(run("rm " PIN_DIR "/%s/swap_%s_ops", old, old), 0);
-		phase_end(&s, i % 2 ? 0 : 1);
+		snprintf(path, sizeof(path), PIN_DIR "/%s/swap_%s_ops", old, old);
+		unpin_and_wait(path);
+		phase_end(&s, i % 2 ? 1 : 0);
 	}
 	cr_assert_eq(n_bpftool % 2, 0);
 
-	/* A few more RPCs with A alone, then stop. */
+	/* A few more RPCs with B alone, then stop. */
 	i = atomic_load(&s.rpcs);
 	while (atomic_load(&s.rpcs) < i + 100)
 		usleep(1000);

@@ -173,3 +173,102 @@ Test(unplug, removal_under_load_detaches_and_leaves_no_decision, .timeout = 7200
 	stress_deny__destroy(global);
 	close(u.fd0);
 }
+
+/*
+ * Issue 13, finding 2: the first hook kept every policy on one global RCU
+ * list and moved a removed device's policies onto a list on the remover's
+ * stack before the grace period, so an RPC on another device standing on
+ * such an entry followed it off the list. Here clients hammer sim0, which
+ * three global policies decide (one before, two after the per-device
+ * policy in prio order), while another device with a per-device policy is
+ * added and removed in a loop. Every sim0 RPC must be decided by exactly
+ * the three global policies, succeed, and never meet the other device's
+ * policy; the kernel stays quiet (tests/vm/run, lockdep and KASAN on the
+ * debug kernel) and nothing hangs.
+ */
+struct neighbour {
+	atomic_int stop;
+	atomic_long rpcs, failed;
+	int fd0;
+};
+
+static void *neighbour_client(void *arg)
+{
+	struct neighbour *n = arg;
+
+	while (!atomic_load(&n->stop)) {
+		if (stress_cmd(n->fd0, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP))
+			atomic_fetch_add(&n->failed, 1);
+		atomic_fetch_add(&n->rpcs, 1);
+	}
+	return NULL;
+}
+
+Test(unplug, removal_never_disturbs_rpcs_on_another_device, .timeout = 7200)
+{
+	long rounds = stress_count("UNPLUG_NEIGHBOUR_ROUNDS", 50, 1000), r;
+	static const uint16_t adapter = MLX5_CMD_OP_QUERY_ADAPTER;
+	static const uint32_t prio[3] = { 1, 10, 20 };
+	static struct neighbour n;
+	struct stress_deny *global[3], *dev;
+	struct bpf_link *glink[3], *dlink;
+	unsigned int idx0 = sim_fwctl_index(0);
+	pthread_t t[NR_CLIENTS];
+	uint64_t decided[3], dev_on_sim0 = 0;
+	long long before;
+	double t0;
+	int i;
+
+	memset(&n, 0, sizeof(n));
+	n.fd0 = sim_open(0);
+	cr_assert_geq(n.fd0, 0);
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "neighbour%d", i);
+		global[i] = stress_deny_load(name, EACCES, &adapter, 1, prio[i], -1);
+		glink[i] = stress_attach(global[i]->maps.deny_ops);
+	}
+	before = sim_executed(0);
+	for (i = 0; i < NR_CLIENTS; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, neighbour_client, &n), 0);
+
+	t0 = stress_now();
+	for (r = 0; r < rounds; r++) {
+		int k = sim_private_device();
+
+		dev = stress_deny_load("neighbour_dev", EBUSY, &adapter, 1, 5,
+				       sim_fwctl_index(k));
+		dlink = stress_attach(dev->maps.deny_ops);
+		usleep(500);
+		cr_assert_eq(sim_remove(k), 0);
+		dev_on_sim0 += stress_map_u64(dev->maps.dev_calls, idx0);
+		bpf_link__destroy(dlink);
+		stress_deny__destroy(dev);
+	}
+	atomic_store(&n.stop, 1);
+	for (i = 0; i < NR_CLIENTS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 3; i++)
+		decided[i] = stress_map_u64(global[i]->maps.dev_calls, idx0);
+
+	stress_figure("unplug neighbour: %ld add/remove cycles of a device with its own policy "
+		      "in %.1f s while %ld RPCs ran on sim0: %ld failed, %llu reached its "
+		      "firmware, decided by the global policies %llu/%llu/%llu times, seen by "
+		      "the other device's policy %llu times",
+		      rounds, stress_now() - t0, atomic_load(&n.rpcs), atomic_load(&n.failed),
+		      (unsigned long long)(sim_executed(0) - before),
+		      (unsigned long long)decided[0], (unsigned long long)decided[1],
+		      (unsigned long long)decided[2], (unsigned long long)dev_on_sim0);
+	cr_expect_eq(atomic_load(&n.failed), 0);
+	cr_expect_eq(sim_executed(0) - before, atomic_load(&n.rpcs));
+	for (i = 0; i < 3; i++)
+		cr_expect_eq(decided[i], (uint64_t)atomic_load(&n.rpcs), "global policy %d", i);
+	cr_expect_eq(dev_on_sim0, 0);
+
+	for (i = 0; i < 3; i++) {
+		bpf_link__destroy(glink[i]);
+		stress_deny__destroy(global[i]);
+	}
+	close(n.fd0);
+}

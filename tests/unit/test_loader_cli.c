@@ -111,7 +111,7 @@ Test(loader_cli, inspect_shows_ops_programs_maps_and_config_as_json)
 	cr_assert(strstr(out, "\"name\":\"hook_pol.bss\",\"type\":\"array\""), "%s", out);
 	cr_assert(strstr(out, "\"pin\":\"bss\""), "%s", out);
 	cr_assert(strstr(out, "{\"name\":\"verdict\",\"section\":\".data\",\"type\":\"int\","
-			      "\"size\":4,\"read_only\":false,\"value\":1}"), "%s", out);
+			      "\"size\":4,\"read_only\":false,\"value\":2147418112}"), "%s", out);
 	cr_assert(strstr(out, "{\"name\":\"match_opcode\",\"section\":\".data\",\"type\":\"int\","
 			      "\"size\":4,\"read_only\":false,\"value\":-1}"), "%s", out);
 }

@@ -6,11 +6,15 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fwctl.h"
 #include "sim.h"
+
+#define PARAM "/sys/module/fwctl/parameters/bpf_fail_closed"
 
 static bool booted_fail_closed(void)
 {
@@ -30,13 +34,12 @@ Test(fail_closed_boot, closes_every_device_from_boot)
 	uint8_t in[16] = {}, out[16];
 	uint32_t out_len = sizeof(out);
 	char name[16];
+	long long before;
 	int k, fd;
 
 	if (!booted_fail_closed())
 		cr_skip_test("needs a boot with fwctl.bpf_fail_closed=1 (make check does one)");
 	for (k = 0; k < 2; k++) {
-		long long before;
-
 		cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 		cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1, "%s is open", name);
 		fd = sim_open(k);	/* opening runs CREATE_UCTX in firmware */
@@ -46,10 +49,35 @@ Test(fail_closed_boot, closes_every_device_from_boot)
 			     -EPERM);
 		cr_assert_eq(sim_executed(k), before, "an RPC reached the firmware");
 	}
-	/* a device added later is closed too */
+	/* a device added later (a reload, a reset, a re-probe) is closed too */
 	k = sim_add_private();
 	cr_assert_geq(k, 0);
 	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 	cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1);
+	fd = sim_open(k);
+	before = sim_executed(k);
+	out_len = sizeof(out);
+	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len), -EPERM);
+	cr_assert_eq(sim_executed(k), before, "the re-created device came up open");
+	close(fd);
 	sim_remove(k);
+}
+
+Test(fail_closed_boot, the_parameter_cannot_be_cleared)
+{
+	char v[8] = {};
+	int fd;
+
+	if (!booted_fail_closed())
+		cr_skip_test("needs a boot with fwctl.bpf_fail_closed=1 (make check does one)");
+	fd = open(PARAM, O_RDONLY);
+	cr_assert_geq(fd, 0, PARAM ": %s", strerror(errno));
+	cr_assert_gt(read(fd, v, sizeof(v) - 1), 0);
+	close(fd);
+	cr_assert_eq(v[0], 'Y', "%s", v);
+	fd = open(PARAM, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "0", 1), -1, "the parameter was cleared");
+	cr_assert_eq(errno, EPERM);
+	close(fd);
 }

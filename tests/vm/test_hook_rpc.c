@@ -16,70 +16,14 @@
 #include "fwctl/bpf.h"
 #include "hook_policy.h"
 #include "hook_policy.skel.h"
+#include "hook_test.h"
 #include "policy.h"
 #include "sim.h"
 #include "sim_test.h"
 
-#define MBOX_HDR 16
-
-struct policy {
-	struct hook_policy *skel;
-	struct bpf_link *link;
-};
-
 static void setup(void)
 {
 	sim_restore();
-}
-
-/* Open, configure through @cfg, load and attach one test policy. */
-static struct policy policy_add(const char *name, uint32_t prio,
-				void (*cfg)(struct hook_policy *, void *), void *arg)
-{
-	struct policy p = { .skel = hook_policy__open() };
-
-	cr_assert(p.skel, "open %s", name);
-	cr_assert_eq(fwctl_policy_set_name(p.skel->obj, name), 0);
-	cr_assert_eq(fwctl_policy_set_u32(p.skel->obj, "prio", prio), 0);
-	if (cfg)
-		cfg(p.skel, arg);
-	cr_assert_eq(hook_policy__load(p.skel), 0, "load %s", name);
-	p.link = bpf_map__attach_struct_ops(p.skel->maps.hook_ops);
-	cr_assert(p.link, "attach %s: %s", name, strerror(errno));
-	return p;
-}
-
-static void set_verdict(struct hook_policy *skel, void *arg)
-{
-	skel->data->verdict = (int)(intptr_t)arg;
-}
-
-static struct policy policy_verdict(const char *name, uint32_t prio, int verdict)
-{
-	return policy_add(name, prio, set_verdict, (void *)(intptr_t)verdict);
-}
-
-static void policy_del(struct policy *p)
-{
-	bpf_link__destroy(p->link);
-	hook_policy__destroy(p->skel);
-}
-
-/* NOP in the read-only scope; returns the ioctl's result. */
-static int send_nop(int fd, uint8_t *out, uint32_t *out_len)
-{
-	uint8_t in[MBOX_HDR] = {};
-
-	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
-	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, out_len);
-}
-
-static int nop(int fd)
-{
-	uint8_t out[MBOX_HDR];
-	uint32_t out_len = sizeof(out);
-
-	return send_nop(fd, out, &out_len);
 }
 
 static void fwctl0(char *name)
@@ -113,7 +57,9 @@ Test(hook_rpc, allow_passes_and_firmware_executes)
 	cr_expect_eq(f->in_len, MBOX_HDR);
 	cr_expect_eq(f->out_len, MBOX_HDR);
 	cr_expect_eq(d->status, 0);
-	cr_expect_eq(d->flags, 0);
+	cr_expect_eq(d->flags, FWCTL_BPF_RPC_SENT, "no policy decided, the driver ran it");
+	cr_expect_eq(d->policy_id, 0);
+	cr_expect_eq(memcmp(d->policy, (char[16]){}, 16), 0, "no deciding policy: the name is zeroes");
 	cr_expect(p.skel->bss->done_resp_ok, "rpc_done sees the response");
 	cr_expect_eq(p.skel->bss->done_resp[0], FWCTL_MLX5_STAT_OK);
 	policy_del(&p);
@@ -269,7 +215,7 @@ Test(hook_rpc, reply_verdict_without_a_reply_rejects)
 
 static void set_done_ret(struct hook_policy *skel, void *arg)
 {
-	skel->bss->done_ret = (int)(intptr_t)arg;
+	skel->data->done_ret = (int)(intptr_t)arg;
 }
 
 Test(hook_rpc, rpc_done_error_withholds_the_response)

@@ -26,12 +26,14 @@
 #include "bpf_test.h"
 #include "fwctl.h"
 #include "hook_policy.h"
+#include "fwctl/bpf.h"
 #include "hook_policy.skel.h"
 #include "sim.h"
 
 #define ROOT	"/sys/fs/bpf/loader_test"
 #define LOADER	"build/fwctl-bpf"
 #define OBJ	"build/hook_policy.bpf.o"
+#define OBJ_V2	"build/hook_policy_v2.bpf.o"
 
 static char out[64 * 1024], err[64 * 1024];
 
@@ -237,12 +239,12 @@ Test(loader, swap_replaces_the_policy_in_place_and_repins_its_maps)
 	cr_assert_eq(nop(), -EACCES);
 	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link_id, &map_id), 0);
 
-	cr_assert_eq(loader("swap", "t_swap", OBJ, "--set", "verdict=1"), 0, "%s", err);
+	cr_assert_eq(loader("swap", "t_swap", OBJ, "--set", "verdict=0x7fff0000"), 0, "%s", err);
 	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link2, &map2), 0);
 	cr_expect_eq(link2, link_id, "the link stays");
 	cr_assert_neq(map2, map_id, "the link runs the new map");
 	cr_expect_eq(pinned_map_id(ROOT "/t_swap/ops"), map2);
-	cr_expect_eq(pinned_data(ROOT "/t_swap/data").verdict, 1);
+	cr_expect_eq(pinned_data(ROOT "/t_swap/data").verdict, FWCTL_BPF_ALLOW);
 	cr_expect_eq(access(ROOT "/t_swap/staging", F_OK), -1);
 	cr_assert_eq(nop(), 0, "the new policy decides");
 	/* It inherited the old one's match. */
@@ -397,8 +399,11 @@ Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
 	cr_assert_eq(run("mkdir", "-p", ROOT), 0);
 	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v1"), 0, "%s", err);
 	cr_assert_eq(pinned_link(ROOT "/v1/hook_ops", &v1, NULL), 0);
-	/* make: v2 runs alongside v1 */
-	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v2"), 0, "%s", err);
+	/* the same object again: two attached policies never share a name */
+	cr_assert_neq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v2"), 0);
+	cr_assert(strstr(err, "File exists"), "%s", err);
+	/* make: v2, under its own name, runs alongside v1 */
+	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ_V2, ROOT "/v2"), 0, "%s", err);
 	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", &v2, NULL), 0);
 	cr_assert_eq(run("bpftool", "-j", "link", "show"), 0);
 	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);

@@ -114,7 +114,7 @@ int BPF_PROG(stress_done, struct fwctl_bpf_ctx *rpc)
 	count(&stats, STRESS_DONE_CALLS);
 	seen = bpf_map_lookup_elem(&inflight, &seq);
 	if (!seen)
-		return 0;	/* not allowed by this policy */
+		return FWCTL_BPF_ALLOW;	/* not allowed by this policy */
 	if (*seen != op)
 		count(&stats, STRESS_MISMATCH);
 	if (!(rpc->flags & (FWCTL_BPF_RPC_REJECTED | FWCTL_BPF_RPC_REPLIED)) &&
@@ -123,7 +123,7 @@ int BPF_PROG(stress_done, struct fwctl_bpf_ctx *rpc)
 		count(&stats, STRESS_EXECUTED);
 	}
 	bpf_map_delete_elem(&inflight, &seq);
-	return 0;
+	return FWCTL_BPF_ALLOW;
 }
 
 FWCTL_BPF_OPS(STRESS_OPS) = {
