@@ -56,13 +56,23 @@ static uint8_t rpc_status(int fd, enum fwctl_rpc_scope scope, void *in,
 	return sim_status(out);
 }
 
-static void query_hca_cap(int fd, int cur, void *out)
+/* The general caps of VF @func (other_function, function_id @func); 0: the device's */
+static void query_hca_cap_of(int fd, unsigned int func, int cur, void *out)
 {
 	uint8_t in[MLX5_ST_SZ_BYTES(query_hca_cap_in)] = { 0 };
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, (0 /* general */ << 1) | cur);
+	if (func) {
+		MLX5_SET(query_hca_cap_in, in, other_function, 1);
+		MLX5_SET(query_hca_cap_in, in, function_id, func);
+	}
 	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
 				MLX5_ST_SZ_BYTES(query_hca_cap_out)), FWCTL_MLX5_STAT_OK);
+}
+
+static void query_hca_cap(int fd, int cur, void *out)
+{
+	query_hca_cap_of(fd, 0, cur, out);
 }
 
 static unsigned int cap_log_max_qp(const void *out)
@@ -244,49 +254,178 @@ Test(sim, rejects_query_hca_cap_of_an_unmodelled_cap_type)
 	close(fd);
 }
 
-static uint8_t set_log_max_qp(int fd, unsigned int v)
+Test(sim, reports_each_vf_its_own_caps_through_other_function)
 {
-	uint8_t max[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	void *c = MLX5_ADDR_OF(query_hca_cap_out, out, capability);
+	uint8_t in[MLX5_ST_SZ_BYTES(query_hca_cap_in)] = { 0 };
+	unsigned int vf;
+	int fd = open_dev(0);
+
+	for (vf = 1; vf <= SIM_NUM_VFS; vf++) {
+		query_hca_cap_of(fd, vf, 1, out);
+		cr_expect_eq(MLX5_GET(cmd_hca_cap, c, vhca_id), SIM_VF_VHCA_ID_BASE + vf);
+		cr_expect_eq(MLX5_GET(cmd_hca_cap, c, vport_group_manager), 0,
+			     "VF %u is an eswitch manager", vf);
+		cr_expect_eq(cap_log_max_qp(out), 17);
+		query_hca_cap_of(fd, vf, 0, out);
+		cr_expect_eq(cap_log_max_qp(out), 18);
+	}
+
+	/* function_id 0 in the other function mode is the device itself */
+	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, 1);
+	MLX5_SET(query_hca_cap_in, in, other_function, 1);
+	cr_assert_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out,
+				sizeof(out)), FWCTL_MLX5_STAT_OK);
+	cr_expect_eq(MLX5_GET(cmd_hca_cap, c, vhca_id), 0);
+	cr_expect_eq(MLX5_GET(cmd_hca_cap, c, vport_group_manager), 1);
+	close(fd);
+}
+
+Test(sim, refuses_hca_caps_of_a_function_the_device_does_not_have)
+{
+	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	static uint8_t in[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
+	int fd = open_dev(0);
+	long long before = sim_executed(0);
+
+	/* QUERY_HCA_CAP and SET_HCA_CAP share the function fields' layout */
+	memset(in, 0, sizeof(in));
+	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, 1);
+	MLX5_SET(query_hca_cap_in, in, other_function, 1);
+	MLX5_SET(query_hca_cap_in, in, function_id, SIM_NUM_VFS + 1);
+	cr_expect_eq(rpc_status(fd, FWCTL_RPC_DEBUG_READ_ONLY, in,
+				MLX5_ST_SZ_BYTES(query_hca_cap_in), out, sizeof(out)),
+		     FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_FUNCTION);
+
+	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, 0);
+	cr_expect_eq(rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out,
+				MLX5_ST_SZ_BYTES(set_hca_cap_out)), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_FUNCTION);
+
+	/* an embedded CPU VF: the model has none */
+	MLX5_SET(set_hca_cap_in, in, function_id, 1);
+	MLX5_SET(set_hca_cap_in, in, ec_vf_function, 1);
+	cr_expect_eq(rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out,
+				MLX5_ST_SZ_BYTES(set_hca_cap_out)), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(sim_syndrome(out), SIM_SYND_BAD_FUNCTION);
+	cr_expect_eq(sim_executed(0), before + 3, "refused, but executed by the firmware");
+	close(fd);
+}
+
+/*
+ * SET_HCA_CAP of log_max_qp = @v, the other fields from @caps (a
+ * QUERY_HCA_CAP output); the function fields as given. The status; the
+ * syndrome into *syndrome.
+ */
+static uint8_t set_hca_cap(int fd, int other_function, unsigned int function_id,
+			   const void *caps, unsigned int v, uint32_t *syndrome)
+{
 	static uint8_t in[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
 	uint8_t out[MLX5_ST_SZ_BYTES(set_hca_cap_out)];
 	void *cap = MLX5_ADDR_OF(set_hca_cap_in, in, capability);
+	uint8_t status;
 
-	/* Like mlx5_core: start from the current caps, change one field */
-	query_hca_cap(fd, 1, max);
 	memset(in, 0, sizeof(in));
-	memcpy(cap, MLX5_ADDR_OF(query_hca_cap_out, max, capability),
+	memcpy(cap, MLX5_ADDR_OF(query_hca_cap_out, caps, capability),
 	       MLX5_ST_SZ_BYTES(cmd_hca_cap));
 	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, 0);
+	MLX5_SET(set_hca_cap_in, in, other_function, other_function);
+	MLX5_SET(set_hca_cap_in, in, function_id, function_id);
 	MLX5_SET(cmd_hca_cap, cap, log_max_qp, v);
-	return rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out, sizeof(out));
+	status = rpc_status(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out, sizeof(out));
+	if (syndrome)
+		*syndrome = sim_syndrome(out);
+	return status;
 }
 
-Test(sim, set_hca_cap_changes_what_query_hca_cap_returns)
+/*
+ * Like mlx5_core pre-configuring VF @func: start from the VF's current
+ * caps, change one field (@func 0: the device's own function).
+ */
+static uint8_t set_log_max_qp(int fd, unsigned int func, unsigned int v, uint32_t *syndrome)
+{
+	uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+
+	query_hca_cap_of(fd, func, 1, cur);
+	return set_hca_cap(fd, func != 0, func, cur, v, syndrome);
+}
+
+Test(sim, set_hca_cap_preconfigures_a_vf_and_query_hca_cap_other_function_returns_it)
 {
 	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	static char state[16384];
 	int k = private_device(), fd = open_dev(k);
+	long long before = sim_executed(k);
 
-	cr_assert_eq(set_log_max_qp(fd, 12), FWCTL_MLX5_STAT_OK);
-	query_hca_cap(fd, 1, out);
+	cr_assert_eq(set_log_max_qp(fd, 1, 12, NULL), FWCTL_MLX5_STAT_OK);
+	query_hca_cap_of(fd, 1, 1, out);
 	cr_expect_eq(cap_log_max_qp(out), 12);
-	query_hca_cap(fd, 0, out);
-	cr_expect_eq(cap_log_max_qp(out), 18, "SET_HCA_CAP changed the max caps");
+	query_hca_cap_of(fd, 1, 0, out);
+	cr_expect_eq(cap_log_max_qp(out), 18, "SET_HCA_CAP changed the VF's max caps");
+	/* QUERY, SET, QUERY, QUERY */
+	cr_expect_eq(sim_executed(k), before + 4);
+
+	/* that VF only: the other VF and the device itself are as they were */
+	query_hca_cap_of(fd, 2, 1, out);
+	cr_expect_eq(cap_log_max_qp(out), 17, "SET_HCA_CAP of VF 1 changed VF 2");
+	query_hca_cap(fd, 1, out);
+	cr_expect_eq(cap_log_max_qp(out), 17, "SET_HCA_CAP of VF 1 changed the device");
+	cr_assert_gt(sim_state(k, state, sizeof(state)), 0);
+	cr_expect(strstr(state, "\nvf1 hca_cap.log_max_qp cur 12 max 18\n"), "%s", state);
+	cr_expect(strstr(state, "\nvf2 hca_cap.log_max_qp cur 17 max 18\n"), "%s", state);
+	cr_expect(strstr(state, "\nhca_cap.log_max_qp cur 17 max 18\n"), "%s", state);
 	close(fd);
 
 	/* Other devices keep their own state */
 	fd = open_dev(0);
-	query_hca_cap(fd, 1, out);
+	query_hca_cap_of(fd, 1, 1, out);
 	cr_expect_eq(cap_log_max_qp(out), 17);
 	close(fd);
 }
 
-Test(sim, set_hca_cap_above_max_fails_with_bad_param_and_changes_nothing)
+Test(sim, set_hca_cap_of_the_own_function_is_refused_for_the_tools_uid)
+{
+	uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	static uint8_t last[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
+	int k = private_device(), fd = open_dev(k);
+	uint32_t uid, syndrome = 0;
+	long long before;
+
+	cr_assert_eq(sim_info(fd, &uid, NULL), 0);
+	query_hca_cap(fd, 1, cur);
+	before = sim_executed(k);
+	cr_expect_eq(set_hca_cap(fd, 0, 0, cur, 12, &syndrome), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(syndrome, SIM_SYND_OWN_CAPS_FROM_UID, "syndrome 0x%x", syndrome);
+	/* the firmware saw it, as the FD's UID sent it, and refused it */
+	cr_expect_eq(sim_executed(k), before + 1);
+	cr_assert_eq(sim_last_in(k, last, sizeof(last)), (ssize_t)sizeof(last));
+	cr_expect_eq(MLX5_GET(set_hca_cap_in, last, opcode), MLX5_CMD_OP_SET_HCA_CAP);
+	cr_expect_eq(MLX5_GET(mbox_in_hdr, last, uid), uid);
+	cr_expect_eq(MLX5_GET(set_hca_cap_in, last, capability.cmd_hca_cap.log_max_qp), 12);
+
+	/* function_id 0 in the other function mode is the device itself too */
+	syndrome = 0;
+	cr_expect_eq(set_hca_cap(fd, 1, 0, cur, 12, &syndrome), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(syndrome, SIM_SYND_OWN_CAPS_FROM_UID, "syndrome 0x%x", syndrome);
+
+	query_hca_cap(fd, 1, cur);
+	cr_expect_eq(cap_log_max_qp(cur), 17, "a refused SET_HCA_CAP changed the caps");
+	query_hca_cap_of(fd, 1, 1, cur);
+	cr_expect_eq(cap_log_max_qp(cur), 17);
+	close(fd);
+}
+
+Test(sim, set_hca_cap_of_a_vf_above_max_fails_with_bad_param_and_changes_nothing)
 {
 	uint8_t out[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	int k = private_device(), fd = open_dev(k);
+	uint32_t syndrome = 0;
 
-	cr_expect_eq(set_log_max_qp(fd, 19), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
-	query_hca_cap(fd, 1, out);
+	cr_expect_eq(set_log_max_qp(fd, 1, 19, &syndrome), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_expect_eq(syndrome, SIM_SYND_CAP_EXCEEDS_MAX, "syndrome 0x%x", syndrome);
+	query_hca_cap_of(fd, 1, 1, out);
 	cr_expect_eq(cap_log_max_qp(out), 17);
 	close(fd);
 }
@@ -755,7 +894,9 @@ Test(sim, dumps_its_firmware_state)
 	cr_assert_gt(sim_state(0, buf, sizeof(buf)), 0);
 	cr_expect(strstr(buf, "psid MT_0000000834\n"), "%s", buf);
 	cr_expect(strstr(buf, "permanent_mac b8:3f:d2:5a:1c:00\n"));
-	cr_expect(strstr(buf, "hca_cap.log_max_qp cur 17 max 18\n"));
+	cr_expect(strstr(buf, "\nhca_cap.log_max_qp cur 17 max 18\n"));
+	cr_expect(strstr(buf, "\nvf1 hca_cap.vhca_id cur 257 "), "%s", buf);
+	cr_expect(strstr(buf, "\nvf2 hca_cap.log_max_qp cur 17 max 18\n"), "%s", buf);
 }
 
 Test(sim, unplug_with_an_open_fd_gives_enodev_and_add_brings_it_back)
