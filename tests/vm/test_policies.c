@@ -227,13 +227,18 @@ Test(policy, module_serial_is_zeroed_and_the_rest_of_the_eeprom_kept)
 
 /* mlx5__clamp_set_hca_cap */
 
-static void query_cur_caps(int fd, uint8_t *out)
+/* The current general caps of VF @vf (other_function; 0: the device itself) */
+static void query_cur_caps(int fd, unsigned int vf, uint8_t *out)
 {
 	uint8_t in[MLX5_ST_SZ_BYTES(query_hca_cap_in)] = {};
 	uint32_t out_len = MLX5_ST_SZ_BYTES(query_hca_cap_out);
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP,
 		MLX5_SET_HCA_CAP_OP_MOD_GENERAL_DEVICE << 1 | 1 /* current */);
+	if (vf) {
+		MLX5_SET(query_hca_cap_in, in, other_function, 1);
+		MLX5_SET(query_hca_cap_in, in, function_id, vf);
+	}
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len), 0);
 	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 }
@@ -241,33 +246,90 @@ static void query_cur_caps(int fd, uint8_t *out)
 #define CUR_CAP(out, fld) \
 	MLX5_GET(cmd_hca_cap, MLX5_ADDR_OF(query_hca_cap_out, out, capability), fld)
 
-Test(policy, set_hca_cap_runs_with_forbidden_bits_cleared_and_sizes_clamped)
+/*
+ * SET_HCA_CAP asking for RoCE and 2^18 QPs, the other caps the function's
+ * current ones, for VF @vf (other_function; 0: the device's own function).
+ * The mailbox status.
+ */
+static uint8_t set_roce_and_log_max_qp_18(int fd, unsigned int vf, uint8_t *out)
 {
-	struct mlx5__clamp_set_hca_cap *skel = mlx5__clamp_set_hca_cap__open_and_load();
-	struct bpf_link *link = ATTACH(skel, clamp_ops);
 	static uint8_t in[MLX5_ST_SZ_BYTES(set_hca_cap_in)], cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
-	static uint8_t ran[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
-	uint8_t out[MBOX_HDR];
-	uint32_t out_len = sizeof(out);
 	void *cap = MLX5_ADDR_OF(set_hca_cap_in, in, capability);
-	int k = sim_private_device(), fd = sim_open(k);
+	uint32_t out_len = MBOX_HDR;
 
-	query_cur_caps(fd, cur);
+	query_cur_caps(fd, vf, cur);
+	memset(in, 0, sizeof(in));
 	memcpy(cap, MLX5_ADDR_OF(query_hca_cap_out, cur, capability), MLX5_ST_SZ_BYTES(cmd_hca_cap));
 	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, MLX5_SET_HCA_CAP_OP_MOD_GENERAL_DEVICE << 1);
+	if (vf) {
+		MLX5_SET(set_hca_cap_in, in, other_function, 1);
+		MLX5_SET(set_hca_cap_in, in, function_id, vf);
+	}
 	MLX5_SET(cmd_hca_cap, cap, roce, 1);
 	MLX5_SET(cmd_hca_cap, cap, log_max_qp, 18);
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), out, &out_len), 0);
-	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
+	return sim_status(out);
+}
 
+Test(policy, vf_preconfiguration_runs_with_forbidden_bits_cleared_and_sizes_clamped)
+{
+	struct mlx5__clamp_set_hca_cap *skel = mlx5__clamp_set_hca_cap__open_and_load();
+	struct bpf_link *link = ATTACH(skel, clamp_ops);
+	static uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	static uint8_t ran[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
+	uint8_t out[MBOX_HDR];
+	int k = sim_private_device(), fd = sim_open(k);
+	void *cap;
+
+	cr_assert_eq(set_roce_and_log_max_qp_18(fd, 1, out), FWCTL_MLX5_STAT_OK,
+		     "syndrome 0x%x", sim_syndrome(out));
+
+	/* what the firmware ran: VF 1's pre-configuration, clamped */
 	cr_assert_eq(sim_last_in(k, ran, sizeof(ran)), (ssize_t)sizeof(ran));
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, ran, opcode), MLX5_CMD_OP_SET_HCA_CAP);
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, ran, other_function), 1);
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, ran, function_id), 1);
 	cap = MLX5_ADDR_OF(set_hca_cap_in, ran, capability);
 	cr_assert_eq(MLX5_GET(cmd_hca_cap, cap, roce), 0, "firmware ran roce=1");
 	cr_assert_eq(MLX5_GET(cmd_hca_cap, cap, log_max_qp), 16, "firmware ran an unclamped size");
-	query_cur_caps(fd, cur);
+	cr_assert_eq(skel->bss->rewritten, 2);
+
+	/* what VF 1 now runs with; VF 2 and the device itself are untouched */
+	query_cur_caps(fd, 1, cur);
 	cr_assert_eq(CUR_CAP(cur, roce), 0);
 	cr_assert_eq(CUR_CAP(cur, log_max_qp), 16);
-	cr_assert_eq(skel->bss->rewritten, 2);
+	query_cur_caps(fd, 2, cur);
+	cr_assert_eq(CUR_CAP(cur, roce), 1);
+	cr_assert_eq(CUR_CAP(cur, log_max_qp), 17);
+	query_cur_caps(fd, 0, cur);
+	cr_assert_eq(CUR_CAP(cur, roce), 1);
+	cr_assert_eq(CUR_CAP(cur, log_max_qp), 17);
+	bpf_link__destroy(link);
+	mlx5__clamp_set_hca_cap__destroy(skel);
+}
+
+Test(policy, clamp_leaves_a_set_hca_cap_of_the_own_function_to_the_firmware)
+{
+	struct mlx5__clamp_set_hca_cap *skel = mlx5__clamp_set_hca_cap__open_and_load();
+	struct bpf_link *link = ATTACH(skel, clamp_ops);
+	static uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
+	static uint8_t ran[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
+	uint8_t out[MBOX_HDR];
+	int k = sim_private_device(), fd = sim_open(k);
+	void *cap;
+
+	/* not rewritten, and refused by the firmware for the tools UID */
+	cr_assert_eq(set_roce_and_log_max_qp_18(fd, 0, out), FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	cr_assert_eq(sim_syndrome(out), SIM_SYND_OWN_CAPS_FROM_UID, "syndrome 0x%x",
+		     sim_syndrome(out));
+	cr_assert_eq(sim_last_in(k, ran, sizeof(ran)), (ssize_t)sizeof(ran));
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, ran, other_function), 0);
+	cap = MLX5_ADDR_OF(set_hca_cap_in, ran, capability);
+	cr_assert_eq(MLX5_GET(cmd_hca_cap, cap, roce), 1, "the policy rewrote the own function");
+	cr_assert_eq(MLX5_GET(cmd_hca_cap, cap, log_max_qp), 18);
+	cr_assert_eq(skel->bss->rewritten, 0);
+	query_cur_caps(fd, 0, cur);
+	cr_assert_eq(CUR_CAP(cur, log_max_qp), 17);
 	bpf_link__destroy(link);
 	mlx5__clamp_set_hca_cap__destroy(skel);
 }
