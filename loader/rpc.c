@@ -1052,6 +1052,8 @@ static int help_rpc(void)
 	fprintf(stderr,
 		"       SET_HCA_CAP: the current general device caps are read first\n"
 		"                  (QUERY_HCA_CAP op_mod 1), only the FIELDs given change.\n"
+		"                  other_function=1 function_id=N pre-configures function N\n"
+		"                  (a VF), the one form mlx5 firmware accepts from fwctl.\n"
 		"       Other commands' FIELDs (mailbox fields; SET_HCA_CAP's: caps too):\n");
 	for (i = 0; i < ARRAY_LEN(cmds); i++) {
 		if (!cmds[i].nr_fields)
@@ -1068,7 +1070,7 @@ static int help_rpc(void)
 		"\n"
 		"Examples: %s rpc fwctl0 QUERY_ADAPTER\n"
 		"          %s rpc fwctl0 ACCESS_REG reg=MCIA addr=148 size=16\n"
-		"          %s rpc fwctl0 --scope configuration SET_HCA_CAP roce=0\n",
+		"          %s rpc fwctl0 --scope configuration SET_HCA_CAP other_function=1 function_id=1 roce=0\n",
 		bin_name, bin_name, bin_name);
 	return 0;
 }

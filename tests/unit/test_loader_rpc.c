@@ -413,6 +413,33 @@ Test(loader_rpc, set_hca_cap_changes_the_given_fields_of_the_current_caps)
 	free(want);
 }
 
+Test(loader_rpc, set_hca_cap_of_a_vf_addresses_it_in_the_mailbox_not_in_the_caps)
+{
+	size_t cap_len = MLX5_FLD_SZ_BYTES(set_hca_cap_in, capability);
+	uint8_t *caps = aligned_alloc(8, cap_len), *want = aligned_alloc(8, cap_len), *in, *got;
+	size_t i;
+
+	cr_assert(caps && want);
+	for (i = 0; i < cap_len; i++)
+		caps[i] = i * 5 + 1;
+	memcpy(want, caps, cap_len);
+	MLX5_SET(cmd_hca_cap, want, roce, 0);
+
+	/* the pre-configuration of VF 1, the SET_HCA_CAP firmware accepts from fwctl */
+	cr_assert_eq(parse(&req, "fwctl0", "--scope", "configuration", "SET_HCA_CAP",
+			   "other_function=1", "function_id=1", "roce=0"), 0);
+	cr_assert_eq(rpc_cap_query_op_mod(&req), 1);
+	in = encode(&req, caps);
+	got = MLX5_ADDR_OF(set_hca_cap_in, in, capability);
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, in, op_mod), 0);
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, in, other_function), 1);
+	cr_assert_eq(MLX5_GET(set_hca_cap_in, in, function_id), 1);
+	cr_assert(!memcmp(got, want, cap_len), "only roce changed in the caps");
+	free(in);
+	free(caps);
+	free(want);
+}
+
 /* Decoding */
 
 static uint8_t reply[8192] __attribute__((aligned(8)));

@@ -3,7 +3,7 @@
  * `fwctl-bpf rpc` against the simulated mlx5 device, run as an operator
  * runs it (build/fwctl-bpf as a subprocess): replies decoded, a policy's
  * rejection reported with its errno name, JSON that jq reads, and
- * SET_HCA_CAP changing only the caps it is given.
+ * SET_HCA_CAP pre-configuring a VF, changing only the caps it is given.
  *
  * Policies are pinned under a root of this suite's own, and the fixture
  * detaches them, so a failed test leaves no policy running.
@@ -222,21 +222,98 @@ Test(loader_rpc, json_output_parses_with_jq)
 			"jq -e '.fields.temperature_mc == 58000'", dev0), 0, "%s", out);
 }
 
-/* QUERY_HCA_CAP's general current caps of @fd into @caps */
-static void query_caps(int fd, void *caps)
+/* QUERY_HCA_CAP's general current caps of VF @vf (0: the device itself) into @caps */
+static void query_caps(int fd, unsigned int vf, void *caps)
 {
 	uint8_t in[MLX5_ST_SZ_BYTES(query_hca_cap_in)] = {};
 	static uint8_t o[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	uint32_t len = sizeof(o);
 
 	sim_hdr(in, MLX5_CMD_OP_QUERY_HCA_CAP, 1);
+	if (vf) {
+		MLX5_SET(query_hca_cap_in, in, other_function, 1);
+		MLX5_SET(query_hca_cap_in, in, function_id, vf);
+	}
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len), 0);
 	cr_assert_eq(sim_status(o), 0);
 	memcpy(caps, MLX5_ADDR_OF(query_hca_cap_out, o, capability),
 	       MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability));
 }
 
-Test(loader_rpc, set_hca_cap_changes_only_the_caps_it_is_given)
+/* SET_HCA_CAP of VF @vf's caps @caps, without the loader */
+static void set_caps(int fd, unsigned int vf, const void *caps)
+{
+	static uint8_t in[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
+	uint8_t o[MLX5_ST_SZ_BYTES(set_hca_cap_out)];
+	uint32_t len = sizeof(o);
+
+	memset(in, 0, sizeof(in));
+	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, 0);
+	MLX5_SET(set_hca_cap_in, in, other_function, 1);
+	MLX5_SET(set_hca_cap_in, in, function_id, vf);
+	memcpy(MLX5_ADDR_OF(set_hca_cap_in, in, capability), caps,
+	       MLX5_FLD_SZ_BYTES(set_hca_cap_in, capability));
+	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_CONFIGURATION, in, sizeof(in), o, &len), 0);
+	cr_assert_eq(sim_status(o), 0, "syndrome 0x%x", sim_syndrome(o));
+}
+
+Test(loader_rpc, set_hca_cap_preconfigures_a_vf_changing_only_the_caps_it_is_given)
+{
+	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
+	static uint8_t after[sizeof(before)], own[sizeof(before)], vf2[sizeof(before)];
+	int k = sim_add_private(), fd;
+	char dev[32];
+
+	cr_assert(k >= 0, "%s", strerror(-k));
+	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
+	dev[strcspn(dev, "\n")] = '\0';
+	fd = sim_open(k);
+	cr_assert(fd >= 0);
+	/*
+	 * VF 1's caps made to differ from the device's and VF 2's, so that
+	 * the loader keeping another function's caps would show
+	 */
+	query_caps(fd, 1, before);
+	MLX5_SET(cmd_hca_cap, before, log_max_current_mc_list, 3);
+	MLX5_SET(cmd_hca_cap, before, cache_line_128byte, 0);
+	set_caps(fd, 1, before);
+	query_caps(fd, 1, before);
+	query_caps(fd, 0, own);
+	query_caps(fd, 2, vf2);
+	cr_assert_eq(MLX5_GET(cmd_hca_cap, before, log_max_current_mc_list), 3);
+	cr_assert_neq(MLX5_GET(cmd_hca_cap, own, log_max_current_mc_list), 3);
+	/* fields SET_HCA_CAP would clear if the current caps were not sent */
+	cr_assert(MLX5_GET(cmd_hca_cap, before, log_max_current_mc_list) ||
+		  MLX5_GET(cmd_hca_cap, before, num_vhca_ports));
+
+	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP other_function=1 "
+			"function_id=1 log_max_qp=16 roce=0", dev), 0, "%s%s", out, err);
+	cr_assert(strstr(out, "status OK (0x0) syndrome 0x0 out_len 16\n"), "%s", out);
+	query_caps(fd, 1, after);
+	MLX5_SET(cmd_hca_cap, before, log_max_qp, 16);
+	MLX5_SET(cmd_hca_cap, before, roce, 0);
+	cr_assert(!memcmp(before, after, sizeof(before)), "caps other than the two changed");
+	/* that VF only */
+	query_caps(fd, 0, after);
+	cr_assert(!memcmp(own, after, sizeof(own)), "the device's own caps changed");
+	query_caps(fd, 2, after);
+	cr_assert(!memcmp(vf2, after, sizeof(vf2)), "VF 2's caps changed");
+
+	cr_assert_eq(sh(LOADER " rpc %s QUERY_HCA_CAP other_function=1 function_id=1", dev), 0,
+		     "%s", err);
+	cr_assert(strstr(out, "  log_max_qp 16\n"), "%s", out);
+	cr_assert(strstr(out, "  roce 0\n"), "%s", out);
+
+	/* above the maximum: the firmware's status, nothing changed */
+	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP other_function=1 "
+			"function_id=1 log_max_qp=31", dev), 1);
+	cr_assert(strstr(out, "status BAD_PARAM_ERR (0x3) syndrome 0x5a0d0006"), "%s", out);
+	query_caps(fd, 1, after);
+	cr_assert(!memcmp(before, after, sizeof(before)));
+	close(fd);
+}
+
+Test(loader_rpc, set_hca_cap_of_the_own_function_reports_the_firmware_refusal)
 {
 	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
 	static uint8_t after[sizeof(before)];
@@ -248,29 +325,12 @@ Test(loader_rpc, set_hca_cap_changes_only_the_caps_it_is_given)
 	dev[strcspn(dev, "\n")] = '\0';
 	fd = sim_open(k);
 	cr_assert(fd >= 0);
-	query_caps(fd, before);
-	/* fields SET_HCA_CAP would clear if the current caps were not sent */
-	cr_assert(MLX5_GET(cmd_hca_cap, before, log_max_current_mc_list) ||
-		  MLX5_GET(cmd_hca_cap, before, num_vhca_ports) ||
-		  MLX5_GET(cmd_hca_cap, before, cache_line_128byte));
-
-	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP log_max_qp=16 roce=0", dev),
-		     0, "%s%s", out, err);
-	cr_assert(strstr(out, "status OK (0x0) syndrome 0x0 out_len 16\n"), "%s", out);
-	query_caps(fd, after);
-	MLX5_SET(cmd_hca_cap, before, log_max_qp, 16);
-	MLX5_SET(cmd_hca_cap, before, roce, 0);
-	cr_assert(!memcmp(before, after, sizeof(before)), "caps other than the two changed");
-
-	cr_assert_eq(sh(LOADER " rpc %s QUERY_HCA_CAP", dev), 0, "%s", err);
-	cr_assert(strstr(out, "  log_max_qp 16\n"), "%s", out);
-	cr_assert(strstr(out, "  roce 0\n"), "%s", out);
-
-	/* above the maximum: the firmware's status, nothing changed */
-	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP log_max_qp=31", dev), 1);
-	cr_assert(strstr(out, "status BAD_PARAM_ERR (0x3) syndrome 0x5a0d0006"), "%s", out);
-	query_caps(fd, after);
-	cr_assert(!memcmp(before, after, sizeof(before)));
+	query_caps(fd, 0, before);
+	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP log_max_qp=16", dev), 1,
+		     "%s%s", out, err);
+	cr_assert(strstr(out, "status BAD_PARAM_ERR (0x3) syndrome 0x5a0d0012"), "%s", out);
+	query_caps(fd, 0, after);
+	cr_assert(!memcmp(before, after, sizeof(before)), "a refused SET_HCA_CAP changed the caps");
 	close(fd);
 }
 
