@@ -38,10 +38,11 @@ echo "the firmware executed QUERY_ADAPTER $(($(executed 0x0101) - before)) time(
 step "Redacted: the module EEPROM read runs, the serial number does not come back"
 run $FW rpc "$DEV" ACCESS_REG reg=MCIA read i2c=0x50 addr=196 size=16
 
-step "Rewritten: SET_HCA_CAP asks for RoCE and 2^18 QPs; the firmware gets neither"
-run $FW rpc "$DEV" --scope configuration SET_HCA_CAP roce=1 log_max_qp=18
-echo "what the firmware now runs with:"
-run $FW rpc "$DEV" QUERY_HCA_CAP op_mod=1
+step "Rewritten: VF 1's pre-configuration asks for RoCE and 2^18 QPs; the firmware gets neither"
+run $FW rpc "$DEV" --scope configuration SET_HCA_CAP other_function=1 function_id=1 \
+	roce=1 log_max_qp=18
+echo "what VF 1 will run with:"
+run $FW rpc "$DEV" QUERY_HCA_CAP other_function=1 function_id=1 op_mod=1
 
 step "Rejected: a persistent NV-config write never reaches the firmware"
 before=$(executed 0x0805)

@@ -13,7 +13,8 @@
  * ops never request (docs/security.md).
  *
  * No side effects: DEBUG_WRITE and CONFIGURATION RPCs that would change
- * firmware state (SET_HCA_CAP, an MNVDA write, SET_DIAGNOSTIC_PARAMS) are
+ * firmware state (SET_HCA_CAP pre-configuring a VF, an MNVDA write,
+ * SET_DIAGNOSTIC_PARAMS) are
  * rejected by generic__readonly: the kernel is not tainted, the simulator
  * executed nothing and its state dump is byte for byte the same.
  */
@@ -133,8 +134,10 @@ Test(effects, a_rejected_state_changing_rpc_leaves_no_trace)
 	cr_assert_gt(sim_state(k, before, sizeof(before)), 0);
 	exec0 = sim_executed(k);
 
-	/* SET_HCA_CAP: roce off, log_max_qp 1 */
+	/* SET_HCA_CAP of VF 1 (the form firmware accepts): roce off, log_max_qp 1 */
 	sim_hdr(in, MLX5_CMD_OP_SET_HCA_CAP, 0);
+	MLX5_SET(set_hca_cap_in, in, other_function, 1);
+	MLX5_SET(set_hca_cap_in, in, function_id, 1);
 	MLX5_SET(set_hca_cap_in, in, capability.cmd_hca_cap.roce, 0);
 	MLX5_SET(set_hca_cap_in, in, capability.cmd_hca_cap.log_max_qp, 1);
 	out_len = sizeof(out);
