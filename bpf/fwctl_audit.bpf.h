@@ -77,14 +77,15 @@ static __always_inline int fwctl_audit_admit(struct fwctl_bpf_ctx *rpc)
 
 /*
  * Who decided is in the flags: a policy (REJECTED, WITHHELD: ctx.policy
- * names it), the core (FAIL_CLOSED, WRITE_REFUSED) or, for a failed RPC
- * that the driver ran (SENT), the driver.
+ * names it), the hook (FAIL_CLOSED, WRITE_REFUSED) or, for a failed RPC
+ * handed to the driver (SENT), the driver.
  */
 static __always_inline __u8 fwctl_audit_verdict(const struct fwctl_bpf_ctx *rpc)
 {
 	__u32 flags = rpc->flags;
 
-	if (flags & (FWCTL_BPF_RPC_REJECTED | FWCTL_BPF_RPC_WRITE_REFUSED))
+	if (flags & (FWCTL_BPF_RPC_REJECTED | FWCTL_BPF_RPC_FAIL_CLOSED |
+		     FWCTL_BPF_RPC_WRITE_REFUSED))
 		return FWCTL_AUDIT_REJECTED;
 	if (flags & FWCTL_BPF_RPC_WITHHELD)
 		return FWCTL_AUDIT_WITHHELD;

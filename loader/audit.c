@@ -48,6 +48,7 @@ static const struct {
 	{ FWCTL_BPF_RPC_WITHHELD, "withheld" },
 	{ FWCTL_BPF_RPC_WRITE_REFUSED, "write_refused" },
 	{ FWCTL_BPF_RPC_SENT, "sent" },
+	{ FWCTL_BPF_RPC_USER_PAYLOAD, "user_payload" },
 };
 #define NR_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 

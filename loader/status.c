@@ -16,7 +16,7 @@
 
 static const char *const counters[] = {
 	"rpcs", "allowed", "rejected", "rewritten", "replied", "invalid",
-	"would_reject", "withheld",
+	"would_reject", "withheld", "redacted",
 };
 #define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 

@@ -10,9 +10,11 @@
 #                                       current inputs (empty if not built)
 #   scripts/kernel.sh source            print the patched source tree
 #   scripts/kernel.sh tarball           print the downloaded source tarball
-#   scripts/kernel.sh compile-test      compile drivers/fwctl/ (the real mlx5
-#                                       driver as a module) against the
-#                                       patched tree
+#   scripts/kernel.sh compile-test      compile drivers/fwctl/ (fwctl and the
+#                                       real mlx5 driver as modules) against
+#                                       the patched tree
+#   scripts/kernel.sh [--variant V] config
+#                                       print the variant's .config
 #
 # A variant V adds kernel/config.V on top of kernel/config (--debug is
 # --variant debug: KASAN, lockdep, ...). The artifact directory holds
@@ -270,7 +272,7 @@ check_exports() {
 }
 
 usage() {
-	sed -n '3,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 main() {
@@ -292,6 +294,14 @@ main() {
 		exec 9>"$CACHE/lock"
 		flock 9
 		build ;;
+	config)
+		# the variant's .config (configured if need be), for builds of
+		# other trees such as kernel-tree.sh build-each
+		exec 9>"$CACHE/lock"
+		flock 9
+		local obj=$CACHE/build/$VARIANT
+		[ -f "$obj/.config" ] || configure "$(prepare_source)" "$obj" "$obj.log"
+		cat "$obj/.config" ;;
 	dir)
 		local d
 		d=$(artifacts)

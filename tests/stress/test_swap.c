@@ -116,9 +116,11 @@ static void phase_end(struct swap_state *s, int which)
 }
 
 /*
- * Unpin a bpftool-registered link and wait until the kernel has freed it
- * (from a work item, soon after): only then is its policy's name free for
- * the next version.
+ * Unpin a bpftool-registered link and wait until the kernel has detached
+ * its policy: the link is freed from a work item soon after, its id goes
+ * first and the policy (unreg) only with the link's deferred dealloc,
+ * which then drops the struct_ops map. So wait for the map's id: once it
+ * is gone the old version no longer runs and its name is free.
  */
 static void unpin_and_wait(const char *path)
 {
@@ -129,15 +131,16 @@ static void unpin_and_wait(const char *path)
 	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
 	cr_assert_eq(bpf_link_get_info_by_fd(fd, &info, &len), 0);
 	close(fd);
+	cr_assert_neq(info.struct_ops.map_id, 0);
 	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
-	for (i = 0; i < 500; i++) {
-		fd = bpf_link_get_fd_by_id(info.id);
+	for (i = 0; i < 1000; i++) {
+		fd = bpf_map_get_fd_by_id(info.struct_ops.map_id);
 		if (fd < 0)
 			return;
 		close(fd);
 		usleep(2000);
 	}
-	cr_assert_fail("link %u of %s outlived its pin", info.id, path);
+	cr_assert_fail("map %u of %s outlived its link", info.struct_ops.map_id, path);
 }
 
 /* Attached and detached once, so that the map can replace another by link update. */

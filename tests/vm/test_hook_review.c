@@ -101,9 +101,12 @@ Test(review, fail_closed_is_not_held_open_by_the_recorder_or_complain_mode)
 	cr_assert_eq(nop(fd), -EPERM, "the recorder or a complain-mode policy kept it open");
 	cr_assert_eq(nop(fd), -EPERM);
 	cr_assert_eq(sim_executed(k), before, "an RPC reached the firmware");
-	cr_assert_eq(complain.skel->bss->filter_calls, 0, "fail-closed decides before any filter");
+	cr_assert_eq(complain.skel->bss->filter_calls, 2, "a complain-mode rollout saw nothing");
 	cr_assert_eq(complain.skel->bss->done_calls, 2, "the trail still sees the rejections");
 	cr_expect(complain.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_FAIL_CLOSED);
+	cr_expect_eq(complain.skel->bss->done_ctx.flags & FWCTL_BPF_RPC_REJECTED, 0,
+		     "the hook decided, not a policy");
+	cr_expect_eq(complain.skel->bss->done_ctx.policy_id, 0);
 	policy_del(&complain);
 	object_del(&observe);
 	close(fd);
