@@ -11,9 +11,11 @@
 #ifndef __bpf__
 #include <linux/types.h>
 #endif
+#include <fwctl/bpf.h>		/* FWCTL_BPF_REQUEST_HEAD: plain macros */
 
 #define FWCTL_AUDIT_VERSION		1
-#define FWCTL_AUDIT_HEAD_LEN		64
+/* the request head the kernel keeps for rpc_done, recorded whole */
+#define FWCTL_AUDIT_HEAD_LEN		FWCTL_BPF_REQUEST_HEAD
 
 /* fwctl_audit_record.verdict: what became of the RPC */
 #define FWCTL_AUDIT_ALLOWED		1	/* the driver ran it */
