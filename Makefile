@@ -28,7 +28,7 @@ ARCH     := x86
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf -Itests/lib -Itests/progs
-LDLIBS   := -lbpf -lelf -lz
+LDLIBS   := -lbpf -lelf -lz -ljson-c
 
 # vmlinux.h of 7.x kernels has anonymous tagged struct members, which
 # clang accepts only as a Microsoft extension.

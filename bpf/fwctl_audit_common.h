@@ -30,7 +30,13 @@
 #define FWCTL_AUDIT_STAT_LOST		1	/* records the ring had no room for */
 #define FWCTL_AUDIT_STAT_STRICT_REJECTS	2	/* RPCs refused by strict mode */
 #define FWCTL_AUDIT_STAT_FIRST_SEQ	3	/* lowest RPC seq seen (0: none yet) */
-#define FWCTL_AUDIT_NR_STATS		4
+/*
+ * Written by the loader when it attaches the recorder: the kernel's count
+ * of decisions then, plus one (0: not attached by fwctl-bpf). Until the
+ * recorder sees its first RPC, this is where its accounting starts.
+ */
+#define FWCTL_AUDIT_STAT_BASE		4
+#define FWCTL_AUDIT_NR_STATS		5
 
 struct fwctl_audit_record {
 	__u16 version;		/* FWCTL_AUDIT_VERSION */

@@ -20,6 +20,7 @@
 #include <fwctl/bpf.h>
 
 #include "attach.h"
+#include "audit_collect.h"
 #include "config.h"
 #include "live.h"
 #include "main.h"
@@ -338,6 +339,7 @@ int do_attach(int argc, char **argv)
 		goto out;
 	}
 
+	audit_mark_attached(name);
 	if (json_output) {
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
@@ -428,6 +430,28 @@ static void commit_pins(const char *dir, const char *staging)
 	rmdir(staging);
 }
 
+/* Does the swap give recorder @name a new ring (so the old one's pin goes)? */
+static bool ring_replaced(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "fwctl_audit");
+	struct bpf_map_info a = {}, b = {};
+	__u32 len = sizeof(a);
+	char path[PATH_MAX];
+	int fd;
+	bool replaced;
+
+	if (pin_path(path, sizeof(path), name, "fwctl_audit"))
+		return true;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;	/* it was no recorder */
+	replaced = !map || bpf_map_get_info_by_fd(fd, &a, &len) ||
+		   bpf_map_get_info_by_fd(bpf_map__fd(map), &b, &(__u32){ sizeof(b) }) ||
+		   a.id != b.id;
+	close(fd);
+	return replaced;
+}
+
 int do_swap(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE);
@@ -507,6 +531,8 @@ int do_swap(int argc, char **argv)
 		goto out;
 	}
 	staged = false;
+	if (ring_replaced(obj, o.name))
+		audit_handover(o.name);	/* the old ring's records, before its pin goes */
 	commit_pins(dir, staging);
 	live_policy_read_map(bpf_map__fd(fwctl_policy_ops_map(obj)), &new);
 
@@ -596,6 +622,7 @@ int do_detach(int argc, char **argv)
 		}
 	}
 	if (dir[0]) {
+		audit_handover(what);	/* a recorder's unread records, before its pin goes */
 		err = remove_pin_dir(dir);
 		if (err) {
 			p_err("can't detach policy %s: detached, but can't remove %s: %s",

@@ -1,28 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * audit: stream the audit trail of every recorder policy (one whose object
- * includes bpf/fwctl_audit.bpf.h) from its pinned ring buffer, and check it
- * against the kernel's own count of decisions.
+ * The audit codec: a record (bpf/fwctl_audit_common.h) and its provenance
+ * as a text line or a JSON object, and a stored JSON line back into the
+ * entry it was written from. Every field a sender controls (comm) and
+ * every name an object supplies (policy) is escaped the same way in both.
  */
+#include <ctype.h>
 #include <errno.h>
-#include <glob.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include <fwctl/bpf.h>
 #include <fwctl/fwctl.h>
 
 #include "audit.h"
 #include "fwctl.h"
-#include "main.h"
 #include "mlx5_names.h"
-
-/* Audit record decoding */
 
 static const char *const verdict_names[] = {
 	[FWCTL_AUDIT_ALLOWED] = "allowed",
@@ -52,6 +48,9 @@ static const struct {
 };
 #define NR_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
+/* What a stored line reads back into for a name this decoder did not know */
+#define UNKNOWN_ID	UINT32_MAX
+
 const char *audit_verdict_name(unsigned int verdict)
 {
 	return verdict < NR_VERDICTS ? verdict_names[verdict] : NULL;
@@ -76,15 +75,32 @@ int64_t audit_boot_to_realtime(void)
 	return (real.tv_sec - boot.tv_sec) * 1000000000LL + real.tv_nsec - boot.tv_nsec;
 }
 
-bool audit_match(const struct audit_filter *f, const struct fwctl_audit_record *r)
+void audit_boot_id(char buf[AUDIT_BOOT_ID_LEN])
 {
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, AUDIT_BOOT_ID_LEN - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+bool audit_match(const struct audit_filter *f, const struct audit_entry *e)
+{
+	const struct fwctl_audit_record *r = &e->r;
+
 	if (f->dev_index >= 0 && r->dev_index != (uint32_t)f->dev_index)
 		return false;
 	if (f->verdict && r->verdict != f->verdict)
 		return false;
-	if (r->boot_ns < f->since_boot_ns)
+	if (e->real_ns < f->since_real_ns)
 		return false;
 	if (f->policy && strncmp(r->policy, f->policy, sizeof(r->policy)))
+		return false;
+	if (f->recorder && strncmp(e->recorder, f->recorder, sizeof(e->recorder)))
 		return false;
 	return true;
 }
@@ -99,9 +115,70 @@ int audit_check(const void *data, size_t size)
 	return 0;
 }
 
-static void format_time(char *buf, size_t size, uint64_t boot_ns, int64_t boot_to_real)
+/* Escaping */
+
+void audit_escape(char *buf, const char *s, size_t n)
 {
-	int64_t ns = (int64_t)boot_ns + boot_to_real;
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\\' || c == '"') {
+			*buf++ = '\\';
+			*buf++ = c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			*buf++ = c;
+		} else {
+			*buf++ = '\\';
+			*buf++ = 'x';
+			*buf++ = hex[c >> 4];
+			*buf++ = hex[c & 0xf];
+		}
+	}
+	*buf = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int audit_unescape(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == '\\') {
+			if (s[1] == '\\' || s[1] == '"') {
+				c = *++s;
+			} else if (s[1] == 'x' && hex_digit(s[2]) >= 0 && hex_digit(s[3]) >= 0) {
+				c = hex_digit(s[2]) << 4 | hex_digit(s[3]);
+				s += 3;
+			} else {
+				return -EINVAL;
+			}
+		}
+		if (n + 1 >= size)
+			return -EINVAL;
+		buf[n++] = c;
+	}
+	if (n < size)
+		memset(buf + n, 0, size - n);
+	return 0;
+}
+
+/* Text and JSON */
+
+static void format_time(char *buf, size_t size, int64_t ns)
+{
 	time_t sec = ns / 1000000000;
 	struct tm tm;
 
@@ -118,19 +195,18 @@ static const char *errno_name(int status)
 	return status ? (name ?: "unknown") : "0";
 }
 
-static void comm_of(char *buf, const struct fwctl_audit_record *r)
-{
-	size_t i;
+/* The strings a record carries, escaped */
+struct audit_strings {
+	char when[64];
+	char comm[4 * 16 + 1];
+	char policy[4 * 16 + 1];
+};
 
-	for (i = 0; i < sizeof(r->comm) && r->comm[i]; i++)
-		buf[i] = (r->comm[i] >= 0x20 && r->comm[i] < 0x7f) ? r->comm[i] : '?';
-	buf[i] = '\0';
-}
-
-static void policy_of(char *buf, const struct fwctl_audit_record *r)
+static void strings_of(struct audit_strings *s, const struct audit_entry *e)
 {
-	memcpy(buf, r->policy, sizeof(r->policy));
-	buf[sizeof(r->policy)] = '\0';
+	format_time(s->when, sizeof(s->when), e->real_ns);
+	audit_escape(s->comm, e->r.comm, sizeof(e->r.comm));
+	audit_escape(s->policy, e->r.policy, sizeof(e->r.policy));
 }
 
 static bool is_mlx5(const struct fwctl_audit_record *r)
@@ -138,19 +214,18 @@ static bool is_mlx5(const struct fwctl_audit_record *r)
 	return r->device_type == FWCTL_DEVICE_TYPE_MLX5;
 }
 
-void audit_print_text(FILE *f, const struct fwctl_audit_record *r, int64_t boot_to_real)
+void audit_print_text(FILE *f, const struct audit_entry *e)
 {
-	char when[64], comm[17], policy[17];
+	const struct fwctl_audit_record *r = &e->r;
+	struct audit_strings s;
 	const char *name;
 	unsigned int i;
 
-	format_time(when, sizeof(when), r->boot_ns, boot_to_real);
-	comm_of(comm, r);
-	policy_of(policy, r);
-	fprintf(f, "%s seq=%llu fwctl%u %s pid=%u tgid=%u uid=%u gid=%u comm=%s cgroup=%llu scope=%s",
-		when, (unsigned long long)r->seq, r->dev_index,
+	strings_of(&s, e);
+	fprintf(f, "%s seq=%llu fwctl%u %s pid=%u tgid=%u uid=%u gid=%u comm=\"%s\" cgroup=%llu scope=%s",
+		s.when, (unsigned long long)r->seq, r->dev_index,
 		fwctl_device_type_name(r->device_type), r->pid, r->tgid, r->uid, r->gid,
-		comm, (unsigned long long)r->cgroup_id, fwctl_scope_name(r->scope));
+		s.comm, (unsigned long long)r->cgroup_id, fwctl_scope_name(r->scope));
 	if (is_mlx5(r)) {
 		name = mlx5_opcode_name(r->opcode);
 		fprintf(f, " opcode=%s(0x%x) op_mod=0x%x", name ?: "?", r->opcode, r->op_mod);
@@ -166,25 +241,42 @@ void audit_print_text(FILE *f, const struct fwctl_audit_record *r, int64_t boot_
 		fprintf(f, " fw_status=%s(0x%x) syndrome=0x%x", name ?: "?", r->fw_status,
 			r->fw_syndrome);
 	}
-	fprintf(f, " in=%u out=%u policy=%s", r->in_len, r->out_len, *policy ? policy : "-");
+	fprintf(f, " in=%u out=%u policy=%s", r->in_len, r->out_len, *s.policy ? s.policy : "-");
 	for (i = 0; i < NR_FLAGS; i++)
 		if (r->flags & flag_names[i].flag)
 			fprintf(f, " %s", flag_names[i].name);
 }
 
-void audit_print_json(json_writer_t *jw, const struct fwctl_audit_record *r,
-		      int64_t boot_to_real)
+static void print_json_mlx5(json_writer_t *jw, const struct fwctl_audit_record *r)
 {
-	char when[64], comm[17], policy[17], hex[2 * FWCTL_AUDIT_HEAD_LEN + 1];
+	const char *name;
+
+	jw_uint_field(jw, "opcode", r->opcode);
+	name = mlx5_opcode_name(r->opcode);
+	name ? jw_string_field(jw, "opcode_name", name) : jw_null_field(jw, "opcode_name");
+	jw_uint_field(jw, "op_mod", r->op_mod);
+	jw_uint_field(jw, "reg_id", r->reg_id);
+	name = r->reg_id ? mlx5_register_name(r->reg_id) : NULL;
+	name ? jw_string_field(jw, "reg_name", name) : jw_null_field(jw, "reg_name");
+	jw_uint_field(jw, "fw_status", r->fw_status);
+	jw_uint_field(jw, "fw_syndrome", r->fw_syndrome);
+}
+
+void audit_print_json(json_writer_t *jw, const struct audit_entry *e)
+{
+	const struct fwctl_audit_record *r = &e->r;
+	char hex[2 * FWCTL_AUDIT_HEAD_LEN + 1];
+	struct audit_strings s;
 	const char *name;
 	unsigned int i;
 
-	format_time(when, sizeof(when), r->boot_ns, boot_to_real);
-	comm_of(comm, r);
-	policy_of(policy, r);
+	strings_of(&s, e);
 	jw_start_object(jw);
-	jw_string_field(jw, "time", when);
+	jw_string_field(jw, "time", s.when);
+	jw_int_field(jw, "time_ns", e->real_ns);
 	jw_uint_field(jw, "boot_ns", r->boot_ns);
+	jw_string_field(jw, "boot_id", e->boot_id);
+	jw_string_field(jw, "recorder", e->recorder);
 	jw_uint_field(jw, "seq", r->seq);
 	jw_uint_field(jw, "dev_index", r->dev_index);
 	jw_string_field(jw, "device_type", fwctl_device_type_name(r->device_type));
@@ -192,7 +284,7 @@ void audit_print_json(json_writer_t *jw, const struct fwctl_audit_record *r,
 	jw_uint_field(jw, "tgid", r->tgid);
 	jw_uint_field(jw, "uid", r->uid);
 	jw_uint_field(jw, "gid", r->gid);
-	jw_string_field(jw, "comm", comm);
+	jw_string_field(jw, "comm", s.comm);
 	jw_uint_field(jw, "cgroup_id", r->cgroup_id);
 	jw_string_field(jw, "scope", fwctl_scope_name(r->scope));
 	jw_uint_field(jw, "in_len", r->in_len);
@@ -201,18 +293,9 @@ void audit_print_json(json_writer_t *jw, const struct fwctl_audit_record *r,
 	jw_string_field(jw, "verdict", name ?: "unknown");
 	jw_int_field(jw, "status", r->status);
 	jw_string_field(jw, "errno", errno_name(r->status));
-	if (is_mlx5(r)) {
-		jw_uint_field(jw, "opcode", r->opcode);
-		name = mlx5_opcode_name(r->opcode);
-		name ? jw_string_field(jw, "opcode_name", name) : jw_null_field(jw, "opcode_name");
-		jw_uint_field(jw, "op_mod", r->op_mod);
-		jw_uint_field(jw, "reg_id", r->reg_id);
-		name = r->reg_id ? mlx5_register_name(r->reg_id) : NULL;
-		name ? jw_string_field(jw, "reg_name", name) : jw_null_field(jw, "reg_name");
-		jw_uint_field(jw, "fw_status", r->fw_status);
-		jw_uint_field(jw, "fw_syndrome", r->fw_syndrome);
-	}
-	*policy ? jw_string_field(jw, "policy", policy) : jw_null_field(jw, "policy");
+	if (is_mlx5(r))
+		print_json_mlx5(jw, r);
+	*s.policy ? jw_string_field(jw, "policy", s.policy) : jw_null_field(jw, "policy");
 	jw_uint_field(jw, "policy_id", r->policy_id);
 	jw_name(jw, "flags");
 	jw_start_array(jw);
@@ -227,278 +310,200 @@ void audit_print_json(json_writer_t *jw, const struct fwctl_audit_record *r,
 	jw_end_object(jw);
 }
 
-/* The command */
+/* Reading a stored line back */
 
-struct recorder {
-	char name[64];		/* policy (pin directory) name */
-	int ring_fd;
-	int stats_fd;
-};
-
-struct audit_run {
-	struct audit_filter filter;
-	bool follow;
-	bool to_syslog;
-	int64_t boot_to_real;
-	uint64_t shown;
-	uint64_t bad;
-	struct recorder rec[FWCTL_BPF_MAX_POLICIES];
-	int nr_rec;
-};
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
+static int64_t get_int(json_object *o, const char *key, bool *ok)
 {
-	stop = 1;
-}
+	json_object *v;
 
-static int do_help(int argc, char **argv)
-{
-	fprintf(stderr,
-		"Usage: %1$s audit [--follow] [--device DEV] [--verdict VERDICT]\n"
-		"                 [--since WHEN] [--policy NAME] [--syslog]\n"
-		"\n"
-		"Print the audit records of every attached recorder policy (one built with\n"
-		"bpf/fwctl_audit.bpf.h, e.g. generic__observe) from its pinned ring buffer,\n"
-		"oldest first, then check them against the kernel's count of decisions.\n"
-		"\n"
-		"  --follow         keep streaming until interrupted (SIGINT, SIGTERM)\n"
-		"  --device DEV     only /dev/fwctl/fwctlN (fwctlN or N)\n"
-		"  --verdict V      only allowed, rejected, replied or failed (a prefix will do)\n"
-		"  --since WHEN     only records of the last WHEN seconds (e.g. 300)\n"
-		"  --policy NAME    only records decided by policy NAME\n"
-		"  --syslog         also log each record to syslog (LOG_AUTHPRIV), for journald\n"
-		"\n"
-		"With -j, one JSON object per line per record (stable keys, docs/audit.md);\n"
-		"the reconciliation goes to stderr. Records are consumed: a record is printed\n"
-		"once, by whoever reads the ring first.\n",
-		bin_name);
-	return 0;
-}
-
-static int open_recorders(struct audit_run *run)
-{
-	char pattern[512];
-	glob_t g;
-	size_t i;
-
-	snprintf(pattern, sizeof(pattern), "%s/*/fwctl_audit", pin_root());
-	if (glob(pattern, 0, NULL, &g)) {
-		p_err("can't find audit rings: no recorder policy is attached (%s)", pattern);
-		return -1;
-	}
-	for (i = 0; i < g.gl_pathc && run->nr_rec < FWCTL_BPF_MAX_POLICIES; i++) {
-		struct recorder *r = &run->rec[run->nr_rec];
-		char stats[600], *slash;
-
-		r->ring_fd = bpf_obj_get(g.gl_pathv[i]);
-		if (r->ring_fd < 0) {
-			p_err("can't open %s: %s", g.gl_pathv[i], strerror(errno));
-			globfree(&g);
-			return -1;
-		}
-		snprintf(stats, sizeof(stats), "%s_stats", g.gl_pathv[i]);
-		r->stats_fd = bpf_obj_get(stats);
-		slash = strrchr(g.gl_pathv[i], '/');
-		*slash = '\0';
-		snprintf(r->name, sizeof(r->name), "%s", strrchr(g.gl_pathv[i], '/') + 1);
-		run->nr_rec++;
-	}
-	globfree(&g);
-	return 0;
-}
-
-static int on_record(void *ctx, void *data, size_t size)
-{
-	struct audit_run *run = ctx;
-	const struct fwctl_audit_record *r = data;
-	char *line = NULL;
-	size_t len = 0;
-	FILE *mem;
-
-	if (audit_check(data, size)) {
-		run->bad++;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int)) {
+		*ok = false;
 		return 0;
 	}
-	if (!audit_match(&run->filter, r))
+	return json_object_get_int64(v);
+}
+
+static uint64_t get_uint(json_object *o, const char *key, bool *ok)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int)) {
+		*ok = false;
 		return 0;
-	run->shown++;
-	if (json_output) {
-		/* JSON lines: a writer of its own per record, for jq and SIEMs */
-		json_writer_t *jw = jw_new(stdout, false);
-
-		if (!jw)
-			return -ENOMEM;
-		audit_print_json(jw, r, run->boot_to_real);
-		jw_destroy(&jw);	/* ends the line, flushes */
-	} else {
-		audit_print_text(stdout, r, run->boot_to_real);
-		putchar('\n');
 	}
-	if (run->to_syslog) {
-		mem = open_memstream(&line, &len);
-		if (mem) {
-			audit_print_text(mem, r, run->boot_to_real);
-			fclose(mem);
-			syslog(LOG_AUTHPRIV | LOG_INFO, "%s", line);
-			free(line);
-		}
-	}
-	return 0;
+	return json_object_get_uint64(v);
 }
 
-static uint64_t stat_of(int fd, uint32_t i)
+/* A string, or "" for null; NULL (and !ok) if missing or of another type */
+static const char *get_str(json_object *o, const char *key, bool *ok)
 {
-	uint64_t v = 0;
+	json_object *v;
 
-	if (fd >= 0)
-		bpf_map_lookup_elem(fd, &i, &v);
-	return v;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		*ok = false;
+		return NULL;
+	}
+	if (json_object_is_type(v, json_type_null))
+		return "";
+	if (!json_object_is_type(v, json_type_string)) {
+		*ok = false;
+		return NULL;
+	}
+	return json_object_get_string(v);
 }
 
-/* Sum of the rpcs counters of every fwctl device (the kernel's decisions) */
-static long long kernel_decisions(void)
+static uint32_t scope_id(const char *name)
 {
-	long long sum = 0, v;
-	glob_t g;
+	uint32_t i;
+
+	for (i = 0; i < 16; i++)
+		if (!strcmp(fwctl_scope_name(i), name))
+			return i;
+	return UNKNOWN_ID;
+}
+
+static uint32_t device_type_id(const char *name)
+{
+	static const uint32_t types[] = {
+		FWCTL_DEVICE_TYPE_MLX5, FWCTL_DEVICE_TYPE_CXL,
+		FWCTL_DEVICE_TYPE_BNXT, FWCTL_DEVICE_TYPE_PDS,
+	};
 	size_t i;
 
-	if (glob("/sys/class/fwctl/fwctl*", 0, NULL, &g))
-		return -1;
-	for (i = 0; i < g.gl_pathc; i++) {
-		v = fwctl_bpf_attr(strrchr(g.gl_pathv[i], '/') + 1, "rpcs");
-		if (v > 0)
-			sum += v;
-	}
-	globfree(&g);
-	return sum;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(fwctl_device_type_name(types[i]), name))
+			return types[i];
+	return UNKNOWN_ID;
 }
 
-/*
- * records + lost against the kernel: the recorder has accounted for every
- * RPC from its first seq on, so once none is in flight, records + lost ==
- * decisions - first + 1 (for a recorder matching every device).
- */
-static int reconcile(struct audit_run *run)
+static uint8_t verdict_id(const char *name)
 {
-	long long decisions = kernel_decisions();
-	int i, bad = 0;
+	unsigned int i;
 
-	fflush(stdout);	/* the records first, also when both go to one pipe */
-
-	for (i = 0; i < run->nr_rec; i++) {
-		struct recorder *r = &run->rec[i];
-		uint64_t records = stat_of(r->stats_fd, FWCTL_AUDIT_STAT_RECORDS);
-		uint64_t lost = stat_of(r->stats_fd, FWCTL_AUDIT_STAT_LOST);
-		uint64_t strict = stat_of(r->stats_fd, FWCTL_AUDIT_STAT_STRICT_REJECTS);
-		uint64_t first = stat_of(r->stats_fd, FWCTL_AUDIT_STAT_FIRST_SEQ);
-		long long expect = first ? decisions - (long long)first + 1 : 0;
-		bool ok = decisions >= 0 && (long long)(records + lost) == expect;
-
-		fprintf(stderr,
-			"audit: %s: records %llu + lost %llu = %llu, kernel decisions since seq %llu: %lld%s\n",
-			r->name, (unsigned long long)records, (unsigned long long)lost,
-			(unsigned long long)(records + lost), (unsigned long long)first, expect,
-			ok ? " (reconciled)" :
-			" (MISMATCH: a device the recorder does not match, or RPCs in flight)");
-		if (strict)
-			fprintf(stderr, "audit: %s: %llu RPCs rejected by strict mode\n", r->name,
-				(unsigned long long)strict);
-		bad |= !ok;
-	}
-	if (run->bad)
-		fprintf(stderr, "audit: %llu records of an unknown layout skipped\n",
-			(unsigned long long)run->bad);
-	return bad ? -1 : 0;
-}
-
-static int parse_args(struct audit_run *run, int argc, char **argv)
-{
-	while (argc) {
-		const char *opt = *argv;
-
-		if (is_help(opt))
-			return do_help(0, NULL) ?: 1;
-		if (!strcmp(opt, "--follow") || !strcmp(opt, "-f")) {
-			run->follow = true;
-		} else if (!strcmp(opt, "--syslog")) {
-			run->to_syslog = true;
-		} else if (argc < 2) {
-			return usage_err("%s needs a value", opt);
-		} else if (!strcmp(opt, "--device")) {
-			run->filter.dev_index = parse_device(argv[1]);
-			if (run->filter.dev_index < 0)
-				return usage_err("bad device %s", argv[1]);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--verdict")) {
-			run->filter.verdict = audit_verdict_parse(argv[1]);
-			if (run->filter.verdict < 0)
-				return usage_err("bad verdict %s (allowed, rejected, replied, failed)",
-						 argv[1]);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--since")) {
-			char *end;
-			double secs = strtod(argv[1], &end);
-			struct timespec now;
-
-			if (*end || secs < 0)
-				return usage_err("bad --since %s (seconds)", argv[1]);
-			clock_gettime(CLOCK_BOOTTIME, &now);
-			run->filter.since_boot_ns = (uint64_t)now.tv_sec * 1000000000ULL +
-				now.tv_nsec - (uint64_t)(secs * 1e9);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--policy")) {
-			run->filter.policy = argv[1];
-			NEXT_ARG();
-		} else {
-			return usage_err("unknown option %s", opt);
-		}
-		NEXT_ARG();
-	}
+	for (i = 1; i < NR_VERDICTS; i++)
+		if (!strcmp(verdict_names[i], name))
+			return i;
 	return 0;
 }
 
-int do_audit(int argc, char **argv)
+static uint32_t flags_of(json_object *o, bool *ok)
 {
-	struct audit_run run = { .filter = { .dev_index = -1 } };
-	struct ring_buffer *rb = NULL;
-	int i, err;
+	json_object *a;
+	uint32_t flags = 0;
+	size_t i, j;
 
-	err = parse_args(&run, argc, argv);
-	if (err)
-		return err > 0 ? 0 : err;
-	if (open_recorders(&run))
-		return -1;
-	run.boot_to_real = audit_boot_to_realtime();
-	for (i = 0; i < run.nr_rec; i++) {
-		err = rb ? ring_buffer__add(rb, run.rec[i].ring_fd, on_record, &run) : 0;
-		if (!rb)
-			rb = ring_buffer__new(run.rec[i].ring_fd, on_record, &run, NULL);
-		if (!rb || err) {
-			p_err("can't read the audit ring of %s: %s", run.rec[i].name,
-			      strerror(errno));
-			ring_buffer__free(rb);
-			return -1;
-		}
+	if (!json_object_object_get_ex(o, "flags", &a) || !json_object_is_type(a, json_type_array)) {
+		*ok = false;
+		return 0;
 	}
-	if (run.to_syslog)
-		openlog("fwctl-bpf", LOG_PID, LOG_AUTHPRIV);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	/*
-	 * Recorders wake readers only when their ring is a quarter full
-	 * (bpf/fwctl_audit.bpf.h): after each poll, drain what is there.
-	 */
-	do {
-		err = run.follow ? ring_buffer__poll(rb, 200) : 0;
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(rb);
-	} while (run.follow && !stop && err >= 0);
-	ring_buffer__free(rb);
-	if (err < 0) {
-		p_err("can't read the audit rings: %s", strerror(-err));
-		return -1;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(a, i));
+
+		for (j = 0; name && j < NR_FLAGS; j++)
+			if (!strcmp(flag_names[j].name, name))
+				flags |= flag_names[j].flag;
 	}
-	return reconcile(&run);
+	return flags;
+}
+
+static int head_of(const char *hex, struct fwctl_audit_record *r)
+{
+	size_t n = strlen(hex), i;
+
+	if (n % 2 || n / 2 > FWCTL_AUDIT_HEAD_LEN)
+		return -EPROTO;
+	for (i = 0; i < n / 2; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EPROTO;
+		r->head[i] = hi << 4 | lo;
+	}
+	r->head_len = n / 2;
+	return 0;
+}
+
+static bool copy_str(char *dst, size_t size, const char *s)
+{
+	if (!s || strlen(s) >= size)
+		return false;
+	strcpy(dst, s);
+	return true;
+}
+
+static bool parse_mlx5(json_object *o, struct fwctl_audit_record *r)
+{
+	bool ok = true;
+
+	r->opcode = get_uint(o, "opcode", &ok);
+	r->op_mod = get_uint(o, "op_mod", &ok);
+	r->reg_id = get_uint(o, "reg_id", &ok);
+	r->fw_status = get_uint(o, "fw_status", &ok);
+	r->fw_syndrome = get_uint(o, "fw_syndrome", &ok);
+	return ok;
+}
+
+static bool parse_strings(json_object *o, struct audit_entry *e)
+{
+	struct fwctl_audit_record *r = &e->r;
+	const char *s;
+	bool ok = true;
+
+	s = get_str(o, "comm", &ok);
+	if (!s || audit_unescape(r->comm, sizeof(r->comm), s))
+		return false;
+	s = get_str(o, "policy", &ok);
+	if (!s || audit_unescape(r->policy, sizeof(r->policy), s))
+		return false;
+	if (!copy_str(e->recorder, sizeof(e->recorder), get_str(o, "recorder", &ok)) ||
+	    !copy_str(e->boot_id, sizeof(e->boot_id), get_str(o, "boot_id", &ok)))
+		return false;
+	s = get_str(o, "device_type", &ok);
+	r->device_type = s ? device_type_id(s) : 0;
+	s = get_str(o, "scope", &ok);
+	r->scope = s ? scope_id(s) : 0;
+	s = get_str(o, "verdict", &ok);
+	r->verdict = s ? verdict_id(s) : 0;
+	s = get_str(o, "head", &ok);
+	return ok && !head_of(s, r);
+}
+
+static bool parse_numbers(json_object *o, struct audit_entry *e)
+{
+	struct fwctl_audit_record *r = &e->r;
+	bool ok = true;
+
+	e->real_ns = get_int(o, "time_ns", &ok);
+	r->boot_ns = get_uint(o, "boot_ns", &ok);
+	r->seq = get_uint(o, "seq", &ok);
+	r->dev_index = get_uint(o, "dev_index", &ok);
+	r->pid = get_uint(o, "pid", &ok);
+	r->tgid = get_uint(o, "tgid", &ok);
+	r->uid = get_uint(o, "uid", &ok);
+	r->gid = get_uint(o, "gid", &ok);
+	r->cgroup_id = get_uint(o, "cgroup_id", &ok);
+	r->in_len = get_uint(o, "in_len", &ok);
+	r->out_len = get_uint(o, "out_len", &ok);
+	r->status = get_int(o, "status", &ok);
+	r->policy_id = get_uint(o, "policy_id", &ok);
+	r->flags = flags_of(o, &ok);
+	return ok;
+}
+
+int audit_entry_parse(const char *line, struct audit_entry *e)
+{
+	json_object *o = json_tokener_parse(line);
+	bool ok;
+
+	memset(e, 0, sizeof(*e));
+	ok = o && json_object_is_type(o, json_type_object) && parse_numbers(o, e) &&
+	     parse_strings(o, e);
+	if (ok && e->r.device_type == FWCTL_DEVICE_TYPE_MLX5)
+		ok = parse_mlx5(o, &e->r);
+	json_object_put(o);
+	if (!ok)
+		return -EPROTO;
+	e->r.version = FWCTL_AUDIT_VERSION;
+	e->r.size = sizeof(e->r);
+	return 0;
 }

@@ -51,6 +51,7 @@ run $FW rpc "$DEV" --scope configuration ACCESS_REG reg=MNVDA write type=0x80 \
 echo "the firmware executed ACCESS_REG $(($(executed 0x0805) - before)) time(s)"
 
 step "The audit trail: every RPC, who sent it, what was decided"
+run $FW audit collect
 run $FW audit
 
 step "The kernel's own counters"

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The recorders' rings: finding them under the pin root, draining them
+ * into the audit store (`fwctl-bpf audit collect`, the one consumer), and
+ * handing a ring over before a swap or a detach unpins it.
+ */
+#ifndef FWCTL_BPF_LOADER_AUDIT_COLLECT_H
+#define FWCTL_BPF_LOADER_AUDIT_COLLECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A recorder's counters (fwctl_audit_stats), as its policy keeps them */
+struct recorder_stats {
+	uint64_t records, lost, strict, first, base;
+};
+
+/* What the ring of a pinned recorder holds now */
+struct recorder_view {
+	char name[16];
+	uint32_t ring_id;
+	struct recorder_stats stats;
+	uint64_t waiting;	/* records in the ring, not yet consumed */
+	bool held;		/* a consumer holds it */
+};
+
+/* Every pinned recorder, at most @max; the count or -errno */
+int recorders_view(struct recorder_view *v, int max);
+
+/* The sum of the rpcs counters of every fwctl device (the kernel's decisions); -1 */
+long long kernel_decisions(void);
+
+/*
+ * After attaching policy @name: if it is a recorder, write where its
+ * accounting starts (FWCTL_AUDIT_STAT_BASE).
+ */
+void audit_mark_attached(const char *name);
+
+/*
+ * Before a detach or a swap unpins @name's ring: make sure what it holds
+ * reaches the store. A consumer that holds the ring drains it itself once
+ * the pin is gone; with no consumer, drain it here. Returns 0, or -errno
+ * when records could not be saved (they are then reported, not hidden).
+ */
+int audit_handover(const char *name);
+
+int do_audit_collect(int argc, char **argv);
+
+#endif
