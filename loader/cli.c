@@ -26,14 +26,15 @@ static int do_help(int argc, char **argv)
 		"       %s stats\n"
 		"       %s status\n"
 		"       %s audit [--follow] [--device DEV] [--verdict V] [--since SECS] [--policy NAME]\n"
-		"                 [--syslog]\n"
+		"                 [--recorder NAME] [--store DIR]\n"
+		"       %s audit collect [--follow] [--store DIR] [--syslog] [--max-size B] [--keep N]\n"
 		"       %s rpc DEV [--scope SCOPE] [--out-len N] COMMAND [ARG]...\n"
 		"\n"
 		"       OPTIONS := { -j|--json [-p|--pretty] | -v|--verbose | -V|--version }\n"
 		"\n"
 		"Policies are pinned under %s/NAME/. \"%s COMMAND help\" describes a command.\n",
 		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name,
-		bin_name, bin_name, bin_name, pin_root(), bin_name);
+		bin_name, bin_name, bin_name, bin_name, pin_root(), bin_name);
 	return 0;
 }
 
