@@ -433,3 +433,62 @@ Test(audit_cli, write_errors_are_errors)
 	free(out);
 	close(fd);
 }
+
+#define OBSERVE_TINY "build/stress/stress_observe_tiny.bpf.o"
+
+static void nops(int fd, int n)
+{
+	while (n--)
+		cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
+}
+
+/* Records from before and after swaps, kept or replaced rings: all stored */
+Test(audit_cli, a_swap_never_drops_the_trail)
+{
+	int fd = sim_open(0), rc;
+	char *out;
+
+	attach_stack();
+	nops(fd, 2);
+	sh(LOADER " swap observe " OBSERVE " >/dev/null");
+	nops(fd, 2);
+	/* another ring layout: the old ring goes, its records first */
+	sh(LOADER " swap observe " OBSERVE_TINY " >/dev/null");
+	nops(fd, 2);
+	free(capture(LOADER " audit collect"));
+	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	cr_assert_eq(lines(out), 6, "records before and after both swaps:\n%s", out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_null(strstr(out, "GAP"), "%s", out);
+	cr_assert(strstr(out, "(complete)"), "the replaced ring: %s", out);
+	cr_assert(strstr(out, "(reconciled)"), "%s", out);
+	free(out);
+	close(fd);
+}
+
+/* The consumer notices a swapped ring and moves to the new one */
+Test(audit_cli, a_running_consumer_follows_a_swapped_ring)
+{
+	int fd = sim_open(0), rc;
+	char *out;
+
+	attach_stack();
+	sh(LOADER " audit collect --follow 2>/tmp/collect.err &");
+	free(wait_for(LOADER " audit 2>&1 >/dev/null", "audit: the consumer (pid"));
+	nops(fd, 2);
+	sh(LOADER " swap observe " OBSERVE_TINY " >/dev/null");
+	nops(fd, 3);
+	free(wait_for(LOADER " audit 2>&1 >/dev/null", "delivered 3 + waiting 0 + lost 0 = 3"));
+	stop_consumers();
+	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	cr_assert_eq(lines(out), 5, "%s", out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "delivered 2 + lost 0 of 2 records written + lost (complete)"),
+		  "%s", out);
+	free(out);
+	close(fd);
+}
