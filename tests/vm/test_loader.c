@@ -100,9 +100,14 @@ static int cleanup_pin(const char *path, const struct stat *st, int flag, struct
 	return 0;
 }
 
+static void cleanup_root(const char *root)
+{
+	nftw(root, cleanup_pin, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void cleanup(void)
 {
-	nftw(ROOT, cleanup_pin, 16, FTW_DEPTH | FTW_PHYS);
+	cleanup_root(ROOT);
 }
 
 static void setup(void)
@@ -858,4 +863,114 @@ Test(loader_pins, removing_the_link_pin_of_a_fail_closed_device_closes_it)
 	cr_assert_eq(sim_executed(k), before, "an RPC reached the firmware");
 	close(fd);
 	sim_remove(k);
+}
+
+/* policies/site-baseline.sh, run as root with its input checked (item 11) */
+
+#define BASELINE	"policies/site-baseline.sh"
+#define DEFAULT_ROOT	"/sys/fs/bpf/fwctl"
+
+TestSuite(site_baseline, .init = setup, .fini = cleanup);
+
+static const char *const baseline[] = {
+	"observe", "rate_limit", "deny_nv_write", "opcode_allow", "redact_serial",
+};
+
+/* How many of the baseline's policies have a link pinned under @root */
+static int baseline_attached(const char *root)
+{
+	char path[256];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(baseline) / sizeof(baseline[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/link", root, baseline[i]);
+		n += !pinned_link(path, NULL, NULL);
+	}
+	return n;
+}
+
+Test(site_baseline, attaches_the_stack_recorder_first_under_the_pin_root_override)
+{
+	const char *rl, *obs;
+	__u32 obs_link, rl_link;
+
+	cr_assert_eq(run(BASELINE, "--uid", "0", "--uid", "root"), 0, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 5, "FWCTL_BPF_PIN_ROOT was not used");
+	cr_assert_eq(pinned_link(ROOT "/observe/link", &obs_link, NULL), 0);
+	cr_assert_eq(pinned_link(ROOT "/rate_limit/link", &rl_link, NULL), 0);
+	cr_assert_lt(obs_link, rl_link, "the recorder was attached after the policies");
+	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
+	rl = strstr(out, "\"name\":\"redact_serial\"");
+	obs = strstr(out, "\"name\":\"observe\"");
+	cr_assert(rl && obs && rl < obs, "observe does not run last: %s", out);
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/rate_limit/limits"), 0);
+	cr_assert(strstr(out, "\"rate\":10,\"burst\":50"), "%s", out);
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned",
+			 ROOT "/deny_nv_write/allowed_uids"), 0);
+	cr_assert(strstr(out, "\"key\":0,"), "%s", out);
+	cr_assert_eq(nop(), 0, "the baseline allows a NOP");
+}
+
+static void setup_default_root(void)
+{
+	cleanup_root(DEFAULT_ROOT);
+	unsetenv("FWCTL_BPF_PIN_ROOT");
+	sim_restore();
+	unlink("/tmp/pwned");
+}
+
+static void cleanup_default_root(void)
+{
+	cleanup_root(DEFAULT_ROOT);
+	unlink("/tmp/pwned");
+}
+
+/* In the default pin root, where the old script's bpftool updates succeed */
+Test(site_baseline, a_command_in_uid_is_never_run, .init = setup_default_root,
+     .fini = cleanup_default_root)
+{
+	int rc = run(BASELINE, "--uid", "UIDS[$(touch /tmp/pwned)]");
+
+	cr_assert_eq(access("/tmp/pwned", F_OK), -1, "the script ran the command in --uid");
+	cr_assert_eq(rc, 2, "%s%s", out, err);
+	cr_assert(strstr(err, "not a decimal uid or a user name"), "%s", err);
+	cr_assert_eq(baseline_attached(DEFAULT_ROOT), 0);
+}
+
+Test(site_baseline, an_unknown_user_is_an_error_not_uid_0)
+{
+	cr_assert_eq(run(BASELINE, "--uid", "no_such_user_x"), 2, "%s%s", out, err);
+	cr_assert(strstr(err, "--uid no_such_user_x: no such user"), "%s", err);
+	cr_assert_eq(baseline_attached(ROOT), 0);
+}
+
+Test(site_baseline, a_failure_midway_detaches_what_it_attached)
+{
+	char cwd[512], script[1024 + 256];
+	int fd;
+
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(sh("rm -rf /tmp/sb_bin && mkdir -m 0700 /tmp/sb_bin"), 0);
+	/* a loader that fails the third attach */
+	snprintf(script, sizeof(script), "#!/bin/sh\n"
+		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
+		 "exec %s/" LOADER " \"$@\"\n", cwd);
+	fd = open("/tmp/sb_bin/fwctl-bpf", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, script, strlen(script)), (ssize_t)strlen(script));
+	close(fd);
+	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", err);
+	cr_assert(strstr(err, "site-baseline: failed; detached observe rate_limit"), "%s", err);
+	cr_assert_eq(nop(), 0);
+}
+
+Test(site_baseline, refuses_objects_others_can_write)
+{
+	cr_assert_eq(sh("rm -rf /tmp/sb_obj && mkdir /tmp/sb_obj && "
+			"cp build/policies/*.bpf.o /tmp/sb_obj/ && chmod 0777 /tmp/sb_obj"), 0);
+	cr_assert_eq(run(BASELINE, "--objects", "/tmp/sb_obj"), 1, "%s%s", out, err);
+	cr_assert(strstr(err, "/tmp/sb_obj is writable by group or others (mode 777)"), "%s", err);
+	cr_assert_eq(baseline_attached(ROOT), 0);
 }
