@@ -6,16 +6,24 @@
  *	ops	the fwctl_bpf_ops map the link runs (compare-and-swap anchor)
  *	<map>	every other map, by its name with the object prefix cut
  *		("hook_pol.bss" -> "bss": bpffs refuses '.')
+ *
+ * attach, swap and detach hold the pin root's lock (pin_root_lock()) from
+ * their first look at NAME/ to their last change of it. A swap keeps the
+ * live maps: each map of the new object whose pin has the same layout is
+ * reused (carry_maps()), the others start fresh.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fwctl/bpf.h>
 
@@ -76,6 +84,8 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 				return usage_err("can't %s policy: more than %d --set", verb,
 						 ATTACH_MAX_SETS);
 			o->sets[o->nr_sets++] = v;
+		} else if (swap && !strcmp(argv[0], "--fresh")) {
+			o->fresh = true;
 		} else if (!swap && (v = opt_value("--name", &argc, &argv, &missing))) {
 			o->name = v;
 		} else if (!swap && (v = opt_value("--device", &argc, &argv, &missing))) {
@@ -189,26 +199,81 @@ static int load_policy(const char *verb, const char *name, struct bpf_object *ob
 	return -1;
 }
 
-/* Pin every map of @obj in @dir; the ops map as "ops". */
-static int pin_maps(struct bpf_object *obj, const char *dir)
+/*
+ * Every map of a policy and its pin file in NAME/, fixed before loading
+ * (bpf_map__reuse_fd() may rename a map to the kernel's truncated name),
+ * with what a swap does with it.
+ */
+#define POLICY_MAX_MAPS 64
+
+struct map_pin {
+	struct bpf_map *map;
+	char file[64];		/* "ops" for the ops map */
+	bool ops;
+	bool carried;		/* swap: the pinned map of the same name, reused */
+	char why[96];		/* swap, not carried: why it starts fresh */
+};
+
+struct pin_plan {
+	int n;
+	struct map_pin maps[POLICY_MAX_MAPS];
+};
+
+static int plan_pins(struct bpf_object *obj, struct pin_plan *plan)
 {
 	struct bpf_map *ops = fwctl_policy_ops_map(obj), *map;
-	char path[PATH_MAX], file[64];
 
+	memset(plan, 0, sizeof(*plan));
 	bpf_object__for_each_map(map, obj) {
-		if (bpf_map__fd(map) < 0)
-			continue;
-		if (map == ops)
-			snprintf(file, sizeof(file), "ops");
+		struct map_pin *m = &plan->maps[plan->n];
+
+		if (plan->n == POLICY_MAX_MAPS)
+			return -E2BIG;
+		m->map = map;
+		m->ops = map == ops;
+		if (m->ops)
+			snprintf(m->file, sizeof(m->file), "ops");
 		else
-			pin_name(file, sizeof(file), bpf_map__name(map));
-		if (!strcmp(file, "link") || !strcmp(file, "staging"))
-			snprintf(file, sizeof(file), "map_%s", bpf_map__name(map));
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (bpf_obj_pin(bpf_map__fd(map), path))
-			return -errno;
+			pin_name(m->file, sizeof(m->file), bpf_map__name(map));
+		if (!strcmp(m->file, "link") || !strcmp(m->file, "staging"))
+			snprintf(m->file, sizeof(m->file), "map_%s", bpf_map__name(map));
+		plan->n++;
 	}
 	return 0;
+}
+
+/* Pin every map of @plan in @dir; *@pinned: how many, in plan order. */
+static int pin_maps(const struct pin_plan *plan, const char *dir, int *pinned)
+{
+	char path[PATH_MAX + 64];
+	int i;
+
+	*pinned = 0;
+	for (i = 0; i < plan->n; i++) {
+		const struct map_pin *m = &plan->maps[i];
+
+		if (bpf_map__fd(m->map) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, m->file);
+		if (bpf_obj_pin(bpf_map__fd(m->map), path))
+			return -errno;
+		*pinned = i + 1;
+	}
+	return 0;
+}
+
+/* Undo pin_maps(): only the @pinned first pins, the ones this run made. */
+static void unpin_maps(const struct pin_plan *plan, const char *dir, int pinned)
+{
+	char path[PATH_MAX + 64];
+	int i;
+
+	for (i = 0; i < pinned; i++) {
+		if (bpf_map__fd(plan->maps[i].map) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, plan->maps[i].file);
+		unlink(path);
+	}
 }
 
 static const char *attach_errstr(int err)
@@ -256,13 +321,14 @@ int do_attach(int argc, char **argv)
 	struct attach_opts o;
 	struct bpf_object *obj = NULL;
 	struct bpf_link *link = NULL;
+	struct pin_plan plan;
 	struct bpf_map *ops;
 	char name[16], dir[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	size_t size;
 	const char *oname;
 	uint32_t *flags;
-	int ret = -1, err;
+	int ret = -1, err, lock = -1, pinned = 0;
 
 	if (argc && is_help(argv[0]))
 		return help_attach();
@@ -307,10 +373,19 @@ int do_attach(int argc, char **argv)
 		goto field_err;
 	if (apply_sets("attach", o.object, obj, &o))
 		goto out;
+	if (plan_pins(obj, &plan)) {
+		p_err("can't attach policy %s: %s has more than %d maps", name, o.object,
+		      POLICY_MAX_MAPS);
+		goto out;
+	}
 
-	if (pin_path(dir, sizeof(dir), name, NULL))
+	if (pin_path(dir, sizeof(dir), name, NULL) || pin_path(path, sizeof(path), name, "link"))
 		goto field_err;
-	if (!stat(dir, &st)) {
+	/* From here to the last pin, no other loader touches the pin tree. */
+	lock = pin_root_lock("attach", name);
+	if (lock < 0)
+		goto out;
+	if (!lstat(dir, &st)) {
 		p_err("can't attach policy %s: %s exists (policy attached; use swap, or detach it)",
 		      name, dir);
 		goto out;
@@ -324,18 +399,22 @@ int do_attach(int argc, char **argv)
 		p_err("can't attach policy %s: %s", name, attach_errstr(err));
 		goto out;
 	}
-	err = mkdir_p(dir);
-	if (!err && pin_path(path, sizeof(path), name, "link"))
-		err = -ENAMETOOLONG;
+	/* Ours alone: a directory someone else made is not removed below. */
+	if (mkdir(dir, 0700)) {
+		err = errno;
+		p_err("can't attach policy %s: can't create %s: %s (policy detached)", name, dir,
+		      strerror(err));
+		goto out;
+	}
+	err = bpf_link__pin(link, path);
 	if (!err)
-		err = bpf_link__pin(link, path);
-	if (!err)
-		err = pin_maps(obj, dir);
+		err = pin_maps(&plan, dir, &pinned);
 	if (err) {
 		p_err("can't attach policy %s: can't pin in %s: %s (policy detached)", name, dir,
 		      strerror(-err));
-		bpf_link__unpin(link);
-		remove_pin_dir(dir);
+		unpin_maps(&plan, dir, pinned);
+		bpf_link__unpin(link);	/* only if this run pinned it */
+		rmdir(dir);
 		goto out;
 	}
 
@@ -358,6 +437,7 @@ int do_attach(int argc, char **argv)
 out:
 	bpf_link__destroy(link);	/* the pin keeps it */
 	bpf_object__close(obj);
+	pin_root_unlock(lock);
 	return ret;
 field_err:
 	p_err("can't attach policy %s: can't set its ops: %s", o.object, strerror(errno));
@@ -373,12 +453,21 @@ static int help_swap(void)
 		return 0;
 	}
 	fprintf(stderr,
-		"Usage: %s swap NAME NEW.bpf.o [--set KEY=VALUE]...\n"
+		"Usage: %s swap NAME NEW.bpf.o [--set KEY=VALUE]... [--fresh]\n"
 		"\n"
 		"Replace the running policy NAME by NEW.bpf.o in one step (BPF_LINK_UPDATE on\n"
 		"its pinned link, compare-and-swap against the map pinned as %s/NAME/ops).\n"
 		"The new policy takes NAME's name, device match, prio and flags. On any failure\n"
-		"(open, verifier, kernel refusal) the old policy stays attached, unchanged.\n",
+		"(open, verifier, kernel refusal) the old policy stays attached, unchanged.\n"
+		"\n"
+		"The new policy keeps the live maps: each map of NEW.bpf.o whose pin in NAME/\n"
+		"has the same type, key and value size, max_entries, flags and (.data, .bss)\n"
+		"variables is the very same map afterwards, entries, audit ring and counters\n"
+		"included; the others, .rodata and .kconfig start from the object.\n"
+		"\n"
+		"  --set K=V   set global variable K; on a carried .data/.bss map the new value\n"
+		"              is written into the live map, the other variables keep theirs\n"
+		"  --fresh     carry nothing: every map starts from the object\n",
 		bin_name, pin_root());
 	return 0;
 }
@@ -398,36 +487,343 @@ static const char *swap_errstr(int err)
 	}
 }
 
-/* Move the new pins from @staging into @dir, drop the old policy's. */
-static void commit_pins(const char *dir, const char *staging)
+/* Maps whose content is the verifier's input: a swap is how they change. */
+static bool is_frozen_map(const struct bpf_map *map)
 {
-	char from[PATH_MAX + NAME_MAX + 2], to[PATH_MAX + NAME_MAX + 2];
-	struct dirent *de;
-	DIR *d = opendir(dir);
+	const char *sec = strchr(bpf_map__name(map), '.');
 
+	return bpf_map__is_internal(map) && sec &&
+	       (!strncmp(sec, ".rodata", 7) || !strcmp(sec, ".kconfig"));
+}
+
+/* The DATASEC of an internal map (.data, .bss, ...) in @btf, or NULL */
+static const struct btf_type *datasec_of(const struct btf *btf, __u32 type_id)
+{
+	const struct btf_type *t = btf ? btf__type_by_id(btf, type_id) : NULL;
+
+	return t && btf_is_datasec(t) ? t : NULL;
+}
+
+/* Same variables (name, offset, size) in the pinned map's BTF and the object's? */
+static bool same_variables(const struct btf *obtf, const struct btf_type *osec,
+			   const struct btf *pbtf, const struct btf_type *psec)
+{
+	const struct btf_var_secinfo *ov = btf_var_secinfos(osec), *pv = btf_var_secinfos(psec);
+	int i;
+
+	if (btf_vlen(osec) != btf_vlen(psec))
+		return false;
+	for (i = 0; i < btf_vlen(osec); i++, ov++, pv++) {
+		const struct btf_type *a = btf__type_by_id(obtf, ov->type);
+		const struct btf_type *b = btf__type_by_id(pbtf, pv->type);
+
+		if (!a || !b || ov->offset != pv->offset || ov->size != pv->size ||
+		    strcmp(btf__name_by_offset(obtf, a->name_off),
+			   btf__name_by_offset(pbtf, b->name_off)))
+			return false;
+	}
+	return true;
+}
+
+/* The first difference between the pinned map @pi and the new @map, in @why */
+static bool layout_differs(struct bpf_object *obj, const struct bpf_map *map,
+			   const struct bpf_map_info *pi, char *why, size_t size)
+{
+	const struct btf_type *osec, *psec;
+	struct btf *pbtf;
+	bool same;
+
+	if (pi->type != bpf_map__type(map))
+		snprintf(why, size, "type %s -> %s", libbpf_bpf_map_type_str(pi->type),
+			 libbpf_bpf_map_type_str(bpf_map__type(map)));
+	else if (pi->key_size != bpf_map__key_size(map))
+		snprintf(why, size, "key_size %u -> %u", pi->key_size, bpf_map__key_size(map));
+	else if (pi->value_size != bpf_map__value_size(map))
+		snprintf(why, size, "value_size %u -> %u", pi->value_size,
+			 bpf_map__value_size(map));
+	else if (pi->max_entries != bpf_map__max_entries(map))
+		snprintf(why, size, "max_entries %u -> %u", pi->max_entries,
+			 bpf_map__max_entries(map));
+	else if (pi->map_flags != bpf_map__map_flags(map))
+		snprintf(why, size, "map_flags 0x%x -> 0x%x", pi->map_flags,
+			 bpf_map__map_flags(map));
+	else if (pi->map_extra != bpf_map__map_extra(map))
+		snprintf(why, size, "map_extra 0x%llx -> 0x%llx",
+			 (unsigned long long)pi->map_extra,
+			 (unsigned long long)bpf_map__map_extra(map));
+	else
+		why[0] = '\0';
+	if (why[0] || !bpf_map__is_internal(map))
+		return why[0];
+
+	/* .data/.bss: the same size is not the same variables */
+	osec = datasec_of(bpf_object__btf(obj), bpf_map__btf_value_type_id(map));
+	pbtf = pi->btf_id ? btf__load_from_kernel_by_id(pi->btf_id) : NULL;
+	psec = datasec_of(pbtf, pi->btf_value_type_id);
+	same = osec && psec && same_variables(bpf_object__btf(obj), osec, pbtf, psec);
+	btf__free(pbtf);
+	if (!same)
+		snprintf(why, size, "variables changed");
+	return !same;
+}
+
+/* Reuse @m's pin in @dir if it has the new map's layout; else say why not. */
+static void carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir)
+{
+	struct bpf_map_info pi = {};
+	__u32 len = sizeof(pi);
+	char path[PATH_MAX + 64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, m->file);
+	if (lstat(path, &st)) {
+		snprintf(m->why, sizeof(m->why), "new");
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(m->why, sizeof(m->why), "%s is not a pin",
+			 S_ISLNK(st.st_mode) ? "a symlink" : "it");
+		return;
+	}
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_get_info_by_fd(fd, &pi, &len)) {
+		snprintf(m->why, sizeof(m->why), "the pin is not a map");
+	} else if (!layout_differs(obj, m->map, &pi, m->why, sizeof(m->why))) {
+		if (bpf_map__reuse_fd(m->map, fd))
+			snprintf(m->why, sizeof(m->why), "can't reuse it: %s", strerror(errno));
+		else
+			m->carried = true;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Before the load: every map of the new object but its ops map, .rodata
+ * and .kconfig reuses the map pinned under its pin name in @dir when the
+ * layout matches, so the new policy runs on the live entries, ring and
+ * counters; program arrays never carry (their entries are the old
+ * object's programs).
+ */
+static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char *dir,
+		       bool fresh)
+{
+	int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct map_pin *m = &plan->maps[i];
+
+		if (m->ops)
+			continue;
+		if (fresh)
+			snprintf(m->why, sizeof(m->why), "--fresh");
+		else if (is_frozen_map(m->map))
+			snprintf(m->why, sizeof(m->why), "read-only");
+		else if (bpf_map__type(m->map) == BPF_MAP_TYPE_PROG_ARRAY)
+			snprintf(m->why, sizeof(m->why), "program array");
+		else
+			carry_map(obj, m, dir);
+	}
+}
+
+/*
+ * A --set of a variable in a carried map: the object's initial value does
+ * not reach a reused map, so the variable's bytes are written into the
+ * live map instead (and written back if the swap fails).
+ */
+struct set_write {
+	struct map_pin *pin;
+	const char *key;
+	size_t off, size;
+	unsigned char value[256], old[256];
+	bool done;
+};
+
+static struct map_pin *plan_find(struct pin_plan *plan, const char *map_name)
+{
+	int i;
+
+	for (i = 0; i < plan->n; i++)
+		if (!strcmp(bpf_map__name(plan->maps[i].map), map_name))
+			return &plan->maps[i];
+	return NULL;
+}
+
+/* After apply_sets(), before carry_maps() renames anything */
+static int plan_set_writes(struct bpf_object *obj, struct pin_plan *plan,
+			   const struct attach_opts *o, struct set_write *w)
+{
+	int i, n = 0;
+
+	for (i = 0; i < o->nr_sets; i++) {
+		const char *eq = strchr(o->sets[i], '=');
+		struct policy_var var;
+		char key[128];
+		void *base;
+		size_t size;
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+		if (policy_find_var(obj, key, &var) || var.read_only ||
+		    var.size > sizeof(w->value))
+			continue;
+		w[n].pin = plan_find(plan, var.map_name);
+		base = w[n].pin ? bpf_map__initial_value(w[n].pin->map, &size) : NULL;
+		if (!base)
+			continue;
+		w[n].key = o->sets[i];
+		w[n].off = (char *)var.data - (char *)base;
+		w[n].size = var.size;
+		memcpy(w[n].value, var.data, var.size);
+		n++;
+	}
+	return n;
+}
+
+/* Write @size bytes at @off of the one-element map @fd; old bytes in @old */
+static int poke_map(int fd, size_t value_size, bool mmapable, size_t off, const void *val,
+		    size_t size, void *old)
+{
+	size_t len = (value_size + 4095) & ~(size_t)4095;
+	__u32 zero = 0;
+	char *v;
+	int err = 0;
+
+	if (mmapable) {
+		v = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (v == MAP_FAILED)
+			return -errno;
+		memcpy(old, v + off, size);
+		memcpy(v + off, val, size);	/* the other variables stay as they are */
+		munmap(v, len);
+		return 0;
+	}
+	v = calloc(1, value_size);
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, v))
+		err = -errno;
+	if (!err) {
+		memcpy(old, v + off, size);
+		memcpy(v + off, val, size);
+		if (bpf_map_update_elem(fd, &zero, v, BPF_EXIST))
+			err = -errno;
+	}
+	free(v);
+	return err;
+}
+
+static int write_carried_sets(const char *name, struct set_write *w, int n, bool undo)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		struct bpf_map *map = w[i].pin->map;
+		unsigned char scratch[256];
+
+		if (!w[i].pin->carried || w[i].done == !undo)
+			continue;
+		err = poke_map(bpf_map__fd(map), bpf_map__value_size(map),
+			       bpf_map__map_flags(map) & BPF_F_MMAPABLE, w[i].off,
+			       undo ? w[i].old : w[i].value, w[i].size,
+			       undo ? scratch : w[i].old);
+		if (err && !undo) {
+			p_err("can't swap policy %s: --set %s: can't write the live %s map: %s",
+			      name, w[i].key, w[i].pin->file, strerror(-err));
+			return err;
+		}
+		w[i].done = !undo;
+	}
+	return 0;
+}
+
+/*
+ * Move the new pins from NAME/staging into NAME/, drop the old policy's
+ * pins the new object has no map for. Through directory fds, never
+ * following a symlink (rename and unlink never follow the last one).
+ */
+static void commit_pins(const char *dir)
+{
+	struct dirent *de;
+	struct stat st;
+	int dfd, sfd;
+	DIR *d;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sfd = dfd < 0 ? -1 : openat(dfd, "staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				    O_CLOEXEC);
+	if (sfd < 0) {
+		p_info("Warning: can't open %s/staging: %s", dir, strerror(errno));
+		goto out;
+	}
+	d = fdopendir(dup(dfd));
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "link") ||
 		    !strcmp(de->d_name, "staging"))
 			continue;
-		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
-		snprintf(from, sizeof(from), "%s/%s", staging, de->d_name);
-		if (access(from, F_OK))
-			unlink(to);	/* the new object has no such map */
+		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+			unlinkat(dfd, de->d_name, 0);	/* the new object has no such map */
 	}
 	if (d)
 		closedir(d);
-	d = opendir(staging);
+	d = fdopendir(dup(sfd));
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(from, sizeof(from), "%s/%s", staging, de->d_name);
-		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
-		if (rename(from, to))
-			p_info("Warning: can't move pin %s to %s: %s", from, to, strerror(errno));
+		if (renameat(sfd, de->d_name, dfd, de->d_name))
+			p_info("Warning: can't move pin %s/staging/%s to %s/%s: %s", dir,
+			       de->d_name, dir, de->d_name, strerror(errno));
 	}
 	if (d)
 		closedir(d);
-	rmdir(staging);
+	unlinkat(dfd, "staging", AT_REMOVEDIR);
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+static void print_swap(const char *name, uint32_t link_id, const struct live_policy *old,
+		       const struct live_policy *new, const struct pin_plan *plan)
+{
+	int i, n;
+
+	if (json_output) {
+		jw_start_object(json_wtr);
+		jw_string_field(json_wtr, "name", name);
+		jw_uint_field(json_wtr, "link_id", link_id);
+		jw_uint_field(json_wtr, "old_map_id", old->map_id);
+		jw_uint_field(json_wtr, "map_id", new->map_id);
+		jw_name(json_wtr, "carried");
+		jw_start_array(json_wtr);
+		for (i = 0; i < plan->n; i++)
+			if (plan->maps[i].carried)
+				jw_string(json_wtr, plan->maps[i].file);
+		jw_end_array(json_wtr);
+		jw_name(json_wtr, "fresh");
+		jw_start_array(json_wtr);
+		for (i = 0; i < plan->n; i++) {
+			if (plan->maps[i].ops || plan->maps[i].carried)
+				continue;
+			jw_start_object(json_wtr);
+			jw_string_field(json_wtr, "map", plan->maps[i].file);
+			jw_string_field(json_wtr, "reason", plan->maps[i].why);
+			jw_end_object(json_wtr);
+		}
+		jw_end_array(json_wtr);
+		jw_end_object(json_wtr);
+		return;
+	}
+	printf("swapped policy %s: map %u -> %u", name, old->map_id, new->map_id);
+	for (i = 0, n = 0; i < plan->n; i++)
+		if (plan->maps[i].carried)
+			printf("%s%s", n++ ? ", " : "; carried: ", plan->maps[i].file);
+	for (i = 0, n = 0; i < plan->n; i++)
+		if (!plan->maps[i].ops && !plan->maps[i].carried)
+			printf("%s%s (%s)", n++ ? ", " : "; fresh: ", plan->maps[i].file,
+			       plan->maps[i].why);
+	printf("\n");
 }
 
 /* Does the swap give recorder @name a new ring (so the old one's pin goes)? */
@@ -456,11 +852,13 @@ int do_swap(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE);
 	struct live_policy old = {}, new = {};
+	struct set_write writes[ATTACH_MAX_SETS];
+	struct pin_plan plan;
 	struct attach_opts o;
 	struct bpf_object *obj = NULL;
-	char dir[PATH_MAX], path[PATH_MAX], staging[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], staging[PATH_MAX], msg[PATH_MAX + 128];
 	uint32_t link_id, map_id;
-	int link_fd = -1, old_fd = -1, ret = -1, err;
+	int link_fd = -1, old_fd = -1, ret = -1, err, lock, nr_writes, pinned;
 	bool staged = false;
 
 	if (argc && is_help(argv[0]))
@@ -475,11 +873,20 @@ int do_swap(int argc, char **argv)
 		p_err("can't swap policy %s: path too long", o.name);
 		return -1;
 	}
+	/* The whole swap, from reading the link to the last rename */
+	lock = pin_root_lock("swap", o.name);
+	if (lock < 0)
+		return -1;
+	err = check_pin_dir(dir, msg, sizeof(msg));
+	if (err && err != -ENOENT) {
+		p_err("can't swap policy %s: %s", o.name, msg);
+		goto out;
+	}
 	link_fd = live_link_open(path, &link_id, &map_id);
 	if (link_fd < 0) {
 		p_err("can't swap policy %s: no policy link at %s: %s", o.name, path,
 		      strerror(-link_fd));
-		return -1;
+		goto out;
 	}
 	/* The map we expect to replace: the one pinned with the policy. */
 	pin_path(path, sizeof(path), o.name, "ops");
@@ -506,6 +913,13 @@ int do_swap(int argc, char **argv)
 	}
 	if (apply_sets("swap", o.object, obj, &o))
 		goto out;
+	if (plan_pins(obj, &plan)) {
+		p_err("can't swap policy %s: %s has more than %d maps", o.name, o.object,
+		      POLICY_MAX_MAPS);
+		goto out;
+	}
+	nr_writes = plan_set_writes(obj, &plan, &o, writes);
+	carry_maps(obj, &plan, dir, o.fresh);
 	if (load_policy("swap", o.name, obj))
 		goto out;
 	err = fwctl_policy_write_value(obj);
@@ -514,38 +928,38 @@ int do_swap(int argc, char **argv)
 		      strerror(-err));
 		goto out;
 	}
-	remove_pin_dir(staging);	/* left by an interrupted swap */
-	err = mkdir_p(staging);
-	if (!err)
-		err = pin_maps(obj, staging);
+	err = remove_pin_dir(staging);	/* left by an interrupted swap */
+	if (err && err != -ENOENT) {
+		p_err("can't swap policy %s: can't remove %s: %s%s", o.name, staging,
+		      strerror(-err), err == -ELOOP ? " (a symlink: not followed)" : "");
+		goto out;
+	}
 	staged = true;
+	err = mkdir(staging, 0700) ? -errno : 0;
+	if (err)
+		staged = false;		/* not ours */
+	if (!err)
+		err = pin_maps(&plan, staging, &pinned);
 	if (err) {
 		p_err("can't swap policy %s: can't pin in %s: %s", o.name, staging, strerror(-err));
 		goto out;
 	}
+	if (write_carried_sets(o.name, writes, nr_writes, false))
+		goto undo;
 
 	uopts.old_map_fd = old_fd;
 	err = bpf_link_update(link_fd, bpf_map__fd(fwctl_policy_ops_map(obj)), &uopts);
 	if (err) {
 		p_err("can't swap policy %s: %s", o.name, swap_errstr(-err));
-		goto out;
+		goto undo;
 	}
 	staged = false;
 	if (ring_replaced(obj, o.name))
 		audit_handover(o.name);	/* the old ring's records, before its pin goes */
-	commit_pins(dir, staging);
+	commit_pins(dir);
+	audit_mark_attached(o.name);
 	live_policy_read_map(bpf_map__fd(fwctl_policy_ops_map(obj)), &new);
-
-	if (json_output) {
-		jw_start_object(json_wtr);
-		jw_string_field(json_wtr, "name", o.name);
-		jw_uint_field(json_wtr, "link_id", link_id);
-		jw_uint_field(json_wtr, "old_map_id", old.map_id);
-		jw_uint_field(json_wtr, "map_id", new.map_id);
-		jw_end_object(json_wtr);
-	} else {
-		printf("swapped policy %s: map %u -> %u\n", o.name, old.map_id, new.map_id);
-	}
+	print_swap(o.name, link_id, &old, &new, &plan);
 	ret = 0;
 out:
 	if (staged)
@@ -553,8 +967,14 @@ out:
 	bpf_object__close(obj);
 	if (old_fd >= 0)
 		close(old_fd);
-	close(link_fd);
+	if (link_fd >= 0)
+		close(link_fd);
+	pin_root_unlock(lock);
 	return ret;
+undo:
+	/* the old policy still runs on the carried maps: give it its values back */
+	write_carried_sets(o.name, writes, nr_writes, true);
+	goto out;
 }
 
 /* detach */
@@ -578,9 +998,9 @@ static int help_detach(void)
 
 int do_detach(int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX], what[64];
+	char dir[PATH_MAX], path[PATH_MAX], what[64], msg[PATH_MAX + 128];
 	uint32_t link_id = 0;
-	int fd, err;
+	int fd, err, lock = -1, ret = -1;
 
 	if (argc && is_help(argv[0]))
 		return help_detach();
@@ -600,14 +1020,23 @@ int do_detach(int argc, char **argv)
 		snprintf(what, sizeof(what), "%s", argv[0]);
 		pin_path(dir, sizeof(dir), argv[0], NULL);
 		pin_path(path, sizeof(path), argv[0], "link");
+		/* Held to the last pin removed: an attach or swap of NAME waits. */
+		lock = pin_root_lock("detach", what);
+		if (lock < 0)
+			return -1;
+		err = check_pin_dir(dir, msg, sizeof(msg));
+		if (err == -ENOENT) {
+			p_err("can't detach policy %s: not attached (no %s)", what, dir);
+			goto out;
+		}
+		if (err) {
+			p_err("can't detach policy %s: %s", what, msg);
+			goto out;
+		}
 		fd = live_link_open(path, &link_id, NULL);
 		if (fd < 0 && fd != -ENOENT) {
 			p_err("can't detach policy %s: %s: %s", what, path, strerror(-fd));
-			return -1;
-		}
-		if (fd == -ENOENT && access(dir, F_OK)) {
-			p_err("can't detach policy %s: not attached (no %s)", what, dir);
-			return -1;
+			goto out;
 		}
 	} else {
 		return usage_err("can't detach policy: NAME or \"id LINK_ID\" expected");
@@ -618,7 +1047,7 @@ int do_detach(int argc, char **argv)
 		close(fd);
 		if (err) {
 			p_err("can't detach policy %s: %s", what, strerror(-err));
-			return -1;
+			goto out;
 		}
 	}
 	if (dir[0]) {
@@ -627,7 +1056,7 @@ int do_detach(int argc, char **argv)
 		if (err) {
 			p_err("can't detach policy %s: detached, but can't remove %s: %s",
 			      what, dir, strerror(-err));
-			return -1;
+			goto out;
 		}
 	}
 	if (json_output) {
@@ -638,5 +1067,8 @@ int do_detach(int argc, char **argv)
 	} else {
 		printf("detached policy %s\n", what);
 	}
-	return 0;
+	ret = 0;
+out:
+	pin_root_unlock(lock);
+	return ret;
 }

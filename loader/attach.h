@@ -29,11 +29,13 @@ struct attach_opts {
 	uint32_t prio;
 	const char *sets[ATTACH_MAX_SETS];
 	int nr_sets;
+	bool fresh;			/* swap --fresh: carry no map */
 };
 
 /*
  * "attach" arguments after the verb; with @swap, "swap NAME NEW.bpf.o"
- * (only --set allowed: the new policy inherits the running one's match).
+ * (only --set and --fresh allowed: the new policy inherits the running
+ * one's match).
  * 0, or CMD_USAGE with the error printed.
  */
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap);

@@ -181,8 +181,11 @@ void audit_mark_attached(const char *name)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return;
-	base = decisions + 1;
-	bpf_map_update_elem(fd, &key, &base, BPF_ANY);
+	/* a swap that kept the counters keeps their start */
+	if (!bpf_map_lookup_elem(fd, &key, &base) && !base) {
+		base = decisions + 1;
+		bpf_map_update_elem(fd, &key, &base, BPF_ANY);
+	}
 	close(fd);
 }
 

@@ -31,8 +31,8 @@ int recorders_view(struct recorder_view *v, int max);
 long long kernel_decisions(void);
 
 /*
- * After attaching policy @name: if it is a recorder, write where its
- * accounting starts (FWCTL_AUDIT_STAT_BASE).
+ * After attaching or swapping policy @name: if it is a recorder whose
+ * counters are new, write where its accounting starts (FWCTL_AUDIT_STAT_BASE).
  */
 void audit_mark_attached(const char *name);
 

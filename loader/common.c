@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <fwctl/fwctl.h>
@@ -187,9 +189,13 @@ int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 /* Pins */
 
+/*
+ * secure_getenv: a setuid or file-capability copy of the loader must not
+ * let its caller choose where it pins and what it removes.
+ */
 const char *pin_root(void)
 {
-	const char *root = getenv("FWCTL_BPF_PIN_ROOT");
+	const char *root = secure_getenv("FWCTL_BPF_PIN_ROOT");
 
 	return root && *root ? root : FWCTL_BPF_PIN_ROOT;
 }
@@ -247,20 +253,119 @@ int mkdir_p(const char *path)
 	return 0;
 }
 
+/* A directory of the pin tree others cannot change: see check_pin_dir() */
+static int check_dir_stat(const struct stat *st, const char *path, char *msg, size_t size)
+{
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(msg, size, "%s is a symlink; the pin tree holds none (refusing to follow it)",
+			 path);
+		return -ELOOP;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(msg, size, "%s is not a directory", path);
+		return -ENOTDIR;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(msg, size, "%s is owned by uid %u, not by root: anyone who owns it can "
+			 "replace the pins in it (chown root %s)", path, (unsigned int)st->st_uid,
+			 path);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(msg, size, "%s is writable by group or others (mode %04o) (chmod go-w %s)",
+			 path, (unsigned int)(st->st_mode & 07777), path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int check_pin_dir(const char *path, char *msg, size_t size)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		snprintf(msg, size, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return check_dir_stat(&st, path, msg, size);
+}
+
+int pin_root_lock(const char *verb, const char *name)
+{
+	const char *root = pin_root();
+	char msg[PATH_MAX + 128];
+	struct stat st;
+	int fd, err;
+
+	err = mkdir_p(root);
+	if (err) {
+		p_err("can't %s policy %s: can't create %s: %s", verb, name, root, strerror(-err));
+		return -1;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ELOOP || err == ENOTDIR)
+			p_err("can't %s policy %s: %s is a symlink or not a directory; refusing it",
+			      verb, name, root);
+		else
+			p_err("can't %s policy %s: can't open %s: %s", verb, name, root,
+			      strerror(err));
+		return -1;
+	}
+	if (fstat(fd, &st) || check_dir_stat(&st, root, msg, sizeof(msg))) {
+		p_err("can't %s policy %s: unsafe pin root: %s", verb, name, msg);
+		close(fd);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		p_err("can't %s policy %s: can't lock %s: %s", verb, name, root, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void pin_root_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* drops the flock */
+}
+
 int remove_pin_dir(const char *path)
 {
 	struct dirent *de;
-	char file[PATH_MAX + NAME_MAX + 2];
-	DIR *d = opendir(path);
-	int err = 0;
+	struct stat st;
+	int fd, err = 0;
+	DIR *d;
 
-	if (!d)
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR && !lstat(path, &st) && S_ISLNK(st.st_mode) ? -ELOOP
+										      : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
 		return -errno;
+	}
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		if (unlink(file) && !err)
+		/* Never descend: a directory in a policy's directory is not ours. */
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (!err)
+				err = -errno;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (!err)
+				err = -EISDIR;
+			continue;
+		}
+		/* unlinkat never follows: a symlink goes, its target stays */
+		if (unlinkat(fd, de->d_name, 0) && !err)
 			err = -errno;
 	}
 	closedir(d);

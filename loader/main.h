@@ -77,8 +77,28 @@ int check_policy_name(const char *name);
 void pin_name(char *buf, size_t size, const char *map_name);
 /* Create @path and its parents (mode 0700 for new ones) */
 int mkdir_p(const char *path);
-/* Remove the directory @path and the pins in it (not recursive) */
+/*
+ * Remove the directory @path and the pins in it: never follows a symlink
+ * (@path itself a symlink: -ELOOP, nothing removed; a symlink in it is
+ * removed, its target never) and never descends (a directory in it:
+ * -EISDIR, left in place).
+ */
 int remove_pin_dir(const char *path);
+/*
+ * @path is a directory of the pin tree only root (or our euid) can change:
+ * not a symlink, owned by root or us, no group or other write. 0, or
+ * -errno (-ENOENT, -ELOOP, -ENOTDIR, -EPERM) with the reason in @msg.
+ */
+int check_pin_dir(const char *path, char *msg, size_t size);
+/*
+ * The loader's lock on the pin tree: creates the pin root (0700) if
+ * needed, refuses a root others can change (check_pin_dir's rules) and
+ * takes flock(LOCK_EX) on the root directory, so attach, swap and detach
+ * of any policy run one at a time. Returns the fd holding the lock, or -1
+ * with "can't VERB policy NAME: ..." printed.
+ */
+int pin_root_lock(const char *verb, const char *name);
+void pin_root_unlock(int fd);
 
 /* Device matching */
 /* "mlx5", "cxl", ... or a number; -1 if unknown */

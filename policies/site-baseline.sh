@@ -1,59 +1,153 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# policies/site-baseline.sh [--fwctl-bpf PATH] [--uid UID]...
+# policies/site-baseline.sh [--fwctl-bpf PATH] [--objects DIR] [--uid UID|USER]...
 #
 # Attach the site baseline of docs/policies.md on every fwctl device:
+#   prio last  observe           the audit trail of all of the below,
+#                                attached first so setup RPCs are recorded
 #   prio 100   rate_limit        10 RPCs/s, bursts of 50, per uid
 #   prio 1000  deny_nv_write     no persistent config writes but by --uid
 #   prio 1000  opcode_allow      the queries monitoring tools use
 #   prio 1000  redact_serial     no module serial numbers
-#   last       observe           the audit trail of all of the above
 # Policies are ANDed in prio order; the first rejection's errno wins;
-# observe runs last, so its records show what the firmware ran and what
-# the caller got. Detach with: fwctl-bpf detach NAME, for each.
+# observe (FWCTL_BPF_PRIO_LAST) runs last whenever it was attached, so its
+# records show what the firmware ran and what the caller got.
+#
+#   --fwctl-bpf PATH  the loader (default: build/fwctl-bpf of this checkout)
+#   --objects DIR     the policy objects (default: build/policies)
+#   --uid UID|USER    may write NV config: a decimal uid or a user name
+#   -h, --help        this text
+#
+# All or nothing: on any failure the policies this run attached are
+# detached again and the exit status is non-zero (2: bad arguments).
+# Run as root, the loader, the objects and their directories must be owned
+# by root and not writable by group or others. Pins go under
+# $FWCTL_BPF_PIN_ROOT (default /sys/fs/bpf/fwctl), as the loader's do.
+# Detach with: fwctl-bpf detach NAME, for each.
 set -euo pipefail
+umask 077
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FWCTL_BPF=$ROOT/build/fwctl-bpf
 OBJ=$ROOT/build/policies
+NAMES_H=$ROOT/build/include/mlx5/fwctl_mlx5_names.h
+PIN=${FWCTL_BPF_PIN_ROOT:-/sys/fs/bpf/fwctl}
 UIDS=()
+ATTACHED=()
+
+die() { echo "site-baseline: $1" >&2; exit "${2:-1}"; }
+usage_err() { die "$1 (see --help)" 2; }
+
+# A uid from a decimal number or a user name; nothing is ever evaluated.
+resolve_uid() {
+	local u=$1 id
+
+	if [[ $u =~ ^[0-9]{1,10}$ ]]; then
+		id=$((10#$u))
+	elif [[ $u =~ ^[A-Za-z_][A-Za-z0-9_.-]*$ ]]; then
+		id=$(getent passwd -- "$u" | cut -d: -f3) || true
+		[[ $id =~ ^[0-9]{1,10}$ ]] || usage_err "--uid $u: no such user"
+		id=$((10#$id))
+	else
+		usage_err "--uid '$u': not a decimal uid or a user name"
+	fi
+	# 0xffffffff is (uid_t)-1, and the rate limit's "any uid" key
+	((id < 4294967295)) || usage_err "--uid $u: out of range (0 to 4294967294)"
+	echo "$id"
+}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--fwctl-bpf) FWCTL_BPF=$2; shift 2 ;;
-	--uid) UIDS+=("$2"); shift 2 ;;
-	-h|--help) sed -n '3,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) echo "site-baseline: unknown argument $1" >&2; exit 2 ;;
+	--fwctl-bpf|--objects|--uid)
+		[ $# -ge 2 ] || usage_err "$1 needs a value"
+		case "$1" in
+		--fwctl-bpf) FWCTL_BPF=$2 ;;
+		--objects) OBJ=$2 ;;
+		--uid) UIDS+=("$(resolve_uid "$2")") ;;
+		esac
+		shift 2 ;;
+	-h|--help) sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+	*) usage_err "unknown argument $1" ;;
 	esac
 done
 
-pin=/sys/fs/bpf/fwctl
+# What root runs or loads must be root's alone: the file and its directory.
+trusted() {
+	local f owner mode
+
+	for f in "$1" "$(dirname -- "$1")"; do
+		[ -e "$f" ] || die "no $f"
+		owner=$(stat -Lc '%u' -- "$f")
+		mode=$(stat -Lc '%a' -- "$f")
+		[ "$owner" = 0 ] || die "refusing $1: $f is owned by uid $owner, not root"
+		((8#$mode & 8#022)) && die "refusing $1: $f is writable by group or others (mode $mode)"
+	done
+	return 0
+}
+
+POLICIES=(generic__observe generic__rate_limit mlx5__deny_nvconfig_write
+	  mlx5__opcode_allowlist mlx5__redact_module_serial)
+if [ "$EUID" = 0 ]; then
+	trusted "$FWCTL_BPF"
+	trusted "$NAMES_H"
+	for p in "${POLICIES[@]}"; do trusted "$OBJ/$p.bpf.o"; done
+fi
+
 # little-endian hex bytes of a 16/32-bit number, for bpftool keys
 le16() { printf '%02x %02x' $(($1 & 0xff)) $(($1 >> 8 & 0xff)); }
 le32() { printf '%s %s' "$(le16 $(($1 & 0xffff)))" "$(le16 $(($1 >> 16)))"; }
-opcode() { sed -nE "s/^#define MLX5_CMD_OP_$1 +(0x[0-9a-f]+).*/\1/p;s/.*X\((0x[0-9a-f]+), $1\).*/\1/p" \
-		"$ROOT/build/include/mlx5/fwctl_mlx5_names.h" | head -n1; }
+opcode() {
+	local code
 
-"$FWCTL_BPF" attach "$OBJ/generic__rate_limit.bpf.o" --prio 100
-bpftool map update pinned "$pin/rate_limit/limits" \
+	code=$(sed -nE "s/^#define MLX5_CMD_OP_$1 +(0x[0-9a-f]+).*/\1/p;s/.*X\((0x[0-9a-f]+), $1\).*/\1/p" \
+		"$NAMES_H" | head -n1)
+	[[ $code =~ ^0x[0-9a-f]{1,4}$ ]] || die "no opcode $1 in $NAMES_H"
+	echo "$code"
+}
+
+# All or nothing: undo this run's attaches on any failure or signal.
+undo() {
+	local rc=$? i
+
+	[ $rc -eq 0 ] && return 0
+	for ((i = ${#ATTACHED[@]} - 1; i >= 0; i--)); do
+		"$FWCTL_BPF" detach "${ATTACHED[i]}" >/dev/null ||
+			echo "site-baseline: can't detach ${ATTACHED[i]}" >&2
+	done
+	[ ${#ATTACHED[@]} -eq 0 ] || echo "site-baseline: failed; detached ${ATTACHED[*]}" >&2
+	exit $rc
+}
+trap undo EXIT
+trap 'exit 130' INT TERM HUP
+
+attach() {
+	local name=$1 obj=$2
+
+	shift 2
+	"$FWCTL_BPF" attach "$OBJ/$obj.bpf.o" --name "$name" "$@"
+	ATTACHED+=("$name")
+}
+
+attach observe generic__observe
+
+attach rate_limit generic__rate_limit --prio 100
+bpftool map update pinned "$PIN/rate_limit/limits" \
 	key hex $(le32 0xffffffff) value hex $(le32 10) $(le32 50)
 
-"$FWCTL_BPF" attach "$OBJ/mlx5__deny_nvconfig_write.bpf.o"
+attach deny_nv_write mlx5__deny_nvconfig_write
 for uid in "${UIDS[@]}"; do
-	bpftool map update pinned "$pin/deny_nv_write/allowed_uids" \
+	bpftool map update pinned "$PIN/deny_nv_write/allowed_uids" \
 		key hex $(le32 "$uid") value hex 01
 done
 
-"$FWCTL_BPF" attach "$OBJ/mlx5__opcode_allowlist.bpf.o"
+attach opcode_allow mlx5__opcode_allowlist
 for op in NOP QUERY_ADAPTER QUERY_ISSI QUERY_HCA_CAP QUERY_VPORT_STATE \
 	  QUERY_NIC_VPORT_CONTEXT ACCESS_REG; do
 	code=$(opcode "$op")
-	[ -n "$code" ] || { echo "site-baseline: no opcode $op" >&2; exit 1; }
-	bpftool map update pinned "$pin/opcode_allow/allowed" \
+	bpftool map update pinned "$PIN/opcode_allow/allowed" \
 		key hex $(le16 "$code") ff ff value hex 01
 done
 
-"$FWCTL_BPF" attach "$OBJ/mlx5__redact_module_serial.bpf.o"
-"$FWCTL_BPF" attach "$OBJ/generic__observe.bpf.o"
+attach redact_serial mlx5__redact_module_serial
 "$FWCTL_BPF" list

@@ -25,15 +25,19 @@
 
 #include "bpf_test.h"
 #include "fwctl.h"
+#include "fwctl_audit_common.h"
 #include "hook_policy.h"
 #include "fwctl/bpf.h"
 #include "hook_policy.skel.h"
 #include "sim.h"
+#include "sim_test.h"
 
 #define ROOT	"/sys/fs/bpf/loader_test"
 #define LOADER	"build/fwctl-bpf"
 #define OBJ	"build/hook_policy.bpf.o"
 #define OBJ_V2	"build/hook_policy_v2.bpf.o"
+#define OBJ_BSS	"build/hook_policy_bss.bpf.o"	/* another .bss layout */
+#define POLICIES "build/policies/"
 
 static char out[64 * 1024], err[64 * 1024];
 
@@ -80,6 +84,8 @@ static int cleanup_pin(const char *path, const struct stat *st, int flag, struct
 {
 	if (flag == FTW_DP)
 		return rmdir(path), 0;
+	if (flag == FTW_SL || flag == FTW_SLN)
+		return unlink(path), 0;
 	if (flag == FTW_F) {
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
@@ -94,9 +100,14 @@ static int cleanup_pin(const char *path, const struct stat *st, int flag, struct
 	return 0;
 }
 
+static void cleanup_root(const char *root)
+{
+	nftw(root, cleanup_pin, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void cleanup(void)
 {
-	nftw(ROOT, cleanup_pin, 16, FTW_DEPTH | FTW_PHYS);
+	cleanup_root(ROOT);
 }
 
 static void setup(void)
@@ -108,6 +119,7 @@ static void setup(void)
 
 TestSuite(loader, .init = setup, .fini = cleanup);
 TestSuite(loader_bpftool, .init = setup, .fini = cleanup);
+TestSuite(loader_pins, .init = setup, .fini = cleanup);
 
 static int pinned_link(const char *path, __u32 *link_id, __u32 *map_id)
 {
@@ -471,4 +483,494 @@ Test(loader_bpftool, struct_ops_list_dump_and_prog_show_see_the_policy)
 	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
 	cr_assert_eq(run("bpftool", "link", "show"), 0, "%s", err);
 	cr_assert(strstr(out, "struct_ops"), "%s", out);
+}
+
+/*
+ * Pins: a swap keeps the live maps, operators racing each other lose
+ * nothing, the pin tree is never followed through a symlink (issue 14,
+ * items 5-7).
+ */
+
+static int sh(const char *cmd)
+{
+	return run("sh", "-c", cmd);
+}
+
+static void put_data(const char *path, const struct hook_policy__data *d)
+{
+	__u32 zero = 0;
+	int fd = bpf_obj_get(path);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(bpf_map_update_elem(fd, &zero, d, BPF_EXIST), 0, "%s", strerror(errno));
+	close(fd);
+}
+
+Test(loader_pins, swap_keeps_an_allowlist_entry_added_with_bpftool)
+{
+	cr_assert_eq(loader("attach", POLICIES "mlx5__opcode_allowlist.bpf.o", "--name", "t_allow"),
+		     0, "%s", err);
+	cr_assert_eq(nop(), -EACCES, "an empty allowlist allows nothing");
+	/* NOP (0x80d), any op_mod: the key of docs/policies.md */
+	cr_assert_eq(sh("bpftool map update pinned " ROOT "/t_allow/allowed "
+			"key hex 0d 08 ff ff value hex 01"), 0, "%s", err);
+	cr_assert_eq(nop(), 0);
+
+	cr_assert_eq(loader("swap", "t_allow", POLICIES "mlx5__opcode_allowlist.bpf.o"), 0, "%s",
+		     err);
+	cr_assert_eq(nop(), 0, "the operator's entry was lost by the swap");
+	cr_assert(strstr(out, "carried: allowed"), "%s", out);
+}
+
+Test(loader_pins, swap_keeps_rate_limits_and_the_limit_still_rejects)
+{
+	static char swapped[4096];
+	int i, limited = 0;
+
+	cr_assert_eq(loader("attach", POLICIES "generic__rate_limit.bpf.o", "--name", "t_rl",
+			    "--type", "mlx5"), 0, "%s", err);
+	/* every uid: 1 RPC/s, bursts of 1 */
+	cr_assert_eq(sh("bpftool map update pinned " ROOT "/t_rl/limits "
+			"key hex ff ff ff ff value hex 01 00 00 00 01 00 00 00"), 0, "%s", err);
+	nop();
+	cr_assert_eq(nop(), -EAGAIN, "the limit applies before the swap");
+
+	cr_assert_eq(loader("swap", "t_rl", POLICIES "generic__rate_limit.bpf.o"), 0, "%s", err);
+	strcpy(swapped, out);
+	/* at most one token came back while the swap ran */
+	for (i = 0; i < 3; i++)
+		limited += nop() == -EAGAIN;
+	cr_assert_geq(limited, 2, "the swap turned rate limiting off");
+	cr_assert(strstr(swapped, "carried: limits, buckets, bss"), "%s", swapped);
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/t_rl/limits"), 0);
+	cr_assert(strstr(out, "\"rate\":1"), "%s", out);
+}
+
+struct ring_count {
+	int n;
+	__u64 first_seq, last_seq;
+};
+
+static int count_record(void *ctx, void *data, size_t size)
+{
+	const struct fwctl_audit_record *r = data;
+	struct ring_count *c = ctx;
+
+	cr_assert_eq(size, sizeof(*r));
+	if (!c->n++)
+		c->first_seq = r->seq;
+	c->last_seq = r->seq;
+	return 0;
+}
+
+/* Consume what the ring pinned at @path holds, directly with libbpf */
+static struct ring_count read_ring(const char *path)
+{
+	struct ring_count c = {};
+	struct ring_buffer *rb;
+	int fd = bpf_obj_get(path);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	rb = ring_buffer__new(fd, count_record, &c, NULL);
+	cr_assert(rb, "ring_buffer__new: %s", strerror(errno));
+	cr_assert_geq(ring_buffer__consume(rb), 0);
+	ring_buffer__free(rb);
+	close(fd);
+	return c;
+}
+
+static __u64 pinned_stat(const char *path, __u32 i)
+{
+	__u64 v = 0;
+	int fd = bpf_obj_get(path);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(bpf_map_lookup_elem(fd, &i, &v), 0);
+	close(fd);
+	return v;
+}
+
+Test(loader_pins, swap_keeps_the_unread_records_of_the_audit_ring)
+{
+	struct ring_count c;
+	int i;
+
+	cr_assert_eq(loader("attach", POLICIES "generic__observe.bpf.o", "--name", "t_obs"), 0,
+		     "%s", err);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(nop(), 0);
+	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", err);
+	cr_assert_eq(nop(), 0);
+
+	c = read_ring(ROOT "/t_obs/fwctl_audit");
+	cr_assert_eq(c.n, 4, "the 3 records written before the swap are gone (%d read)", c.n);
+	cr_assert_eq(c.last_seq, c.first_seq + 3, "one trail, in seq order");
+	cr_assert_eq(pinned_stat(ROOT "/t_obs/fwctl_audit_stats", FWCTL_AUDIT_STAT_RECORDS), 4,
+		     "the counters restarted");
+	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", err);
+	cr_assert(strstr(out, "carried: fwctl_audit, fwctl_audit_stats; fresh: rodata (read-only)"),
+		  "%s", out);
+}
+
+Test(loader_pins, swap_reports_a_changed_layout_as_fresh)
+{
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_lay"), 0, "%s", err);
+	cr_assert_eq(loader("swap", "t_lay", OBJ_BSS), 0, "%s", err);
+	cr_assert(strstr(out, "; carried: data; fresh: "), "%s", out);
+	cr_assert(strstr(out, "bss (value_size "), "%s", out);
+	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ_BSS), 0, "%s", err);
+	cr_assert(strstr(out, "\"carried\":[\"data\",\"bss\"]"), "%s", out);
+	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ, "--fresh"), 0, "%s", err);
+	cr_assert(strstr(out, "\"carried\":[],"), "%s", out);
+	cr_assert(strstr(out, "{\"map\":\"data\",\"reason\":\"--fresh\"}"), "%s", out);
+}
+
+Test(loader_pins, swap_set_writes_a_carried_variable_and_keeps_the_others)
+{
+	struct hook_policy__data d;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_set", "--type", "mlx5"), 0, "%s", err);
+	d = pinned_data(ROOT "/t_set/data");
+	d.match_opcode = MLX5_CMD_OP_QUERY_ADAPTER;	/* a live edit, as with bpftool */
+	put_data(ROOT "/t_set/data", &d);
+	cr_assert_eq(loader("swap", "t_set", OBJ, "--set", "verdict=-13"), 0, "%s", err);
+	d = pinned_data(ROOT "/t_set/data");
+	cr_expect_eq(d.verdict, -13, "--set wrote the live map");
+	cr_expect_eq(d.match_opcode, MLX5_CMD_OP_QUERY_ADAPTER,
+		     "the other variables kept their live value");
+	cr_assert_eq(nop(), 0, "the verdict applies to QUERY_ADAPTER only, as edited");
+}
+
+Test(loader_pins, a_failed_swap_gives_the_carried_maps_back_their_values)
+{
+	struct hook_policy__data d;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_undo", "--set", "verdict=-13"), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_undo2", "--prio", "5"), 0, "%s", err);
+	/* t_undo/ops names a map t_undo's link does not run: the CAS fails */
+	cr_assert_eq(unlink(ROOT "/t_undo/ops"), 0);
+	cr_assert_eq(rename(ROOT "/t_undo2/ops", ROOT "/t_undo/ops"), 0);
+	cr_assert_eq(loader("swap", "t_undo", OBJ, "--set", "verdict=0x7fff0000"), 1);
+	cr_assert(strstr(err, "compare-and-swap failed"), "%s", err);
+	d = pinned_data(ROOT "/t_undo/data");
+	cr_assert_eq(d.verdict, -13, "the failed swap changed the running policy");
+	cr_assert_eq(nop(), -EACCES);
+}
+
+/* Run @argv in a child with stdout and stderr to @log; its pid */
+static pid_t spawn(const char *const *argv, const char *log)
+{
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int status;
+
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Start both commands at once; their exit codes, their output in a and b */
+static void race(const char *const *a, const char *const *b, int rc[2], char *oa, char *ob,
+		 size_t size)
+{
+	pid_t pa = spawn(a, "/tmp/race_a.log"), pb = spawn(b, "/tmp/race_b.log");
+
+	rc[0] = wait_exit(pa);
+	rc[1] = wait_exit(pb);
+	read_file("/tmp/race_a.log", oa, size);
+	read_file("/tmp/race_b.log", ob, size);
+}
+
+Test(loader_pins, concurrent_attaches_of_one_name_leave_exactly_one_policy)
+{
+	const char *const argv[] = { LOADER, "attach", OBJ, "--name", "t_race", "--type", "mlx5",
+				     "--set", "verdict=-13", NULL };
+	static char oa[4096], ob[4096];
+	int i, rc[2];
+
+	for (i = 0; i < 10; i++) {
+		race(argv, argv, rc, oa, ob, sizeof(oa));
+		cr_assert_eq(rc[0] + rc[1], 1, "round %d: exits %d and %d:\n%s\n%s", i, rc[0],
+			     rc[1], oa, ob);
+			cr_assert(strstr(rc[0] ? ob : oa, "attached policy t_race"), "%s%s", oa, ob);
+		cr_assert(strstr(rc[0] ? oa : ob, "Error: can't attach policy t_race:"), "%s%s", oa,
+			  ob);
+		cr_assert_eq(pinned_link(ROOT "/t_race/link", NULL, NULL), 0,
+			     "round %d: the winner's policy is gone:\n%s\n%s", i, oa, ob);
+		cr_assert_eq(nop(), -EACCES, "round %d: no policy runs", i);
+		cr_assert_eq(loader("detach", "t_race"), 0, "%s", err);
+	}
+}
+
+/* The pins of t_cs are the running policy's: ops, and data edits work */
+static void assert_pins_are_live(int round)
+{
+	struct hook_policy__data d;
+	__u32 map_id;
+
+	cr_assert_eq(pinned_link(ROOT "/t_cs/link", NULL, &map_id), 0);
+	cr_assert_eq(pinned_map_id(ROOT "/t_cs/ops"), map_id,
+		     "round %d: ops is not the map the link runs", round);
+	d = pinned_data(ROOT "/t_cs/data");
+	d.verdict = FWCTL_BPF_ALLOW;
+	put_data(ROOT "/t_cs/data", &d);
+	cr_assert_eq(nop(), 0, "round %d: an edit of the data pin changed nothing", round);
+	d.verdict = -13;
+	put_data(ROOT "/t_cs/data", &d);
+	cr_assert_eq(nop(), -EACCES, "round %d: an edit of the data pin changed nothing", round);
+}
+
+Test(loader_pins, concurrent_swaps_leave_every_pin_on_the_live_maps)
+{
+	const char *const a[] = { LOADER, "swap", "t_cs", OBJ, NULL };
+	const char *const b[] = { LOADER, "swap", "t_cs", OBJ, "--set", "verdict=-13", NULL };
+	static char oa[4096], ob[4096];
+	int i, rc[2];
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_cs", "--type", "mlx5",
+			    "--set", "verdict=-13"), 0, "%s", err);
+	for (i = 0; i < 30; i++) {
+		race(a, b, rc, oa, ob, sizeof(oa));
+		cr_assert(!rc[0] || strstr(oa, "Error: can't swap policy t_cs:"), "%s", oa);
+		cr_assert(!rc[1] || strstr(ob, "Error: can't swap policy t_cs:"), "%s", ob);
+		cr_assert(!rc[0] || !rc[1], "round %d: both swaps failed:\n%s\n%s", i, oa, ob);
+		cr_assert_eq(access(ROOT "/t_cs/staging", F_OK), -1, "round %d: staging left", i);
+		assert_pins_are_live(i);
+	}
+	cr_assert_eq(loader("swap", "t_cs", OBJ), 0, "a later swap fails: %s", err);
+	assert_pins_are_live(i);
+}
+
+/* A directory outside the pin tree with a file in it */
+#define VICTIM "/tmp/fwctl_victim"
+
+static void make_victim(void)
+{
+	cr_assert_eq(sh("rm -rf " VICTIM " && mkdir " VICTIM " && touch " VICTIM "/keep"), 0);
+}
+
+Test(loader_pins, detach_never_follows_a_symlinked_policy_directory)
+{
+	make_victim();
+	cr_assert_eq(mkdir(ROOT, 0700), 0);
+	cr_assert_eq(symlink(VICTIM, ROOT "/t_sym"), 0);
+	cr_assert_eq(loader("detach", "t_sym"), 1);
+	cr_assert_eq(access(VICTIM "/keep", F_OK), 0, "detach removed a file outside the pins");
+	cr_assert(strstr(err, "Error: can't detach policy t_sym: " ROOT "/t_sym is a symlink"),
+		  "%s", err);
+}
+
+Test(loader_pins, swap_never_follows_a_symlinked_staging_directory)
+{
+	make_victim();
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_stg", "--set", "verdict=-13"), 0);
+	cr_assert_eq(symlink(VICTIM, ROOT "/t_stg/staging"), 0);
+	cr_assert_eq(loader("swap", "t_stg", OBJ), 1);
+	cr_assert_eq(access(VICTIM "/keep", F_OK), 0, "swap removed a file outside the pins");
+	cr_assert(strstr(err, "a symlink: not followed"), "%s", err);
+	cr_assert_eq(nop(), -EACCES, "the old policy stays");
+}
+
+Test(loader_pins, detach_removes_a_symlink_in_a_policy_directory_not_its_target)
+{
+	make_victim();
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_ln"), 0);
+	cr_assert_eq(symlink(VICTIM "/keep", ROOT "/t_ln/keep"), 0);
+	cr_assert_eq(loader("detach", "t_ln"), 0, "%s", err);
+	cr_assert_eq(access(ROOT "/t_ln", F_OK), -1);
+	cr_assert_eq(access(VICTIM "/keep", F_OK), 0);
+}
+
+Test(loader_pins, a_pin_root_others_can_change_is_refused)
+{
+	cr_assert_eq(mkdir(ROOT, 0700), 0);
+	cr_assert_eq(chmod(ROOT, 0777), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_mode"), 1, "%s", out);
+	cr_assert(strstr(err, "unsafe pin root: " ROOT " is writable by group or others "
+			 "(mode 0777)"), "%s", err);
+	cr_assert_eq(loader("detach", "t_mode"), 1);
+	cr_assert(strstr(err, "unsafe pin root"), "%s", err);
+	cr_assert_eq(chmod(ROOT, 0700), 0);
+	cr_assert_eq(chown(ROOT, 1000, 1000), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_mode"), 1);
+	cr_assert(strstr(err, "is owned by uid 1000, not by root"), "%s", err);
+	cr_assert_eq(access(ROOT "/t_mode", F_OK), -1, "nothing was pinned");
+	cr_assert_eq(nop(), 0, "nothing was attached");
+	cr_assert_eq(chown(ROOT, 0, 0), 0);
+}
+
+Test(loader_pins, pin_directories_are_private_to_root)
+{
+	struct stat st;
+
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_priv"), 0, "%s", err);
+	cr_assert_eq(stat(ROOT, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "%o", st.st_mode);
+	cr_assert_eq(stat(ROOT "/t_priv", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "%o", st.st_mode);
+}
+
+static int nop_fd(int fd)
+{
+	uint8_t in[16] = {}, o[16];
+	uint32_t len = sizeof(o);
+
+	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
+	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len);
+}
+
+/* docs/security.md: "rm .../link" by anyone who can write the pin tree */
+Test(loader_pins, removing_the_link_pin_of_a_fail_closed_device_closes_it)
+{
+	int k = sim_private_device(), fd = sim_open(k), i, lfd;
+	char dev[32], name[16];
+	long long before;
+	__u32 link_id;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
+	snprintf(dev, sizeof(dev), "/dev/fwctl/%s", name);
+	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_fc", "--device", dev), 0, "%s", err);
+	cr_assert_eq(nop_fd(fd), 0, "the policy allows");
+	cr_assert_eq(pinned_link(ROOT "/t_fc/link", &link_id, NULL), 0);
+
+	/* no bpf() call, no CAP_SYS_ADMIN needed: a plain unlink */
+	cr_assert_eq(run("rm", ROOT "/t_fc/link"), 0, "%s", err);
+	for (i = 0; i < 200; i++) {
+		lfd = bpf_link_get_fd_by_id(link_id);
+		if (lfd < 0)
+			break;
+		close(lfd);
+		usleep(10000);
+	}
+	cr_assert_lt(i, 200, "the link is still there");
+	before = sim_executed(k);
+	cr_assert_eq(nop_fd(fd), -EPERM, "the device opened when its policy went");
+	cr_assert_eq(sim_executed(k), before, "an RPC reached the firmware");
+	close(fd);
+	sim_remove(k);
+}
+
+/* policies/site-baseline.sh, run as root with its input checked (item 11) */
+
+#define BASELINE	"policies/site-baseline.sh"
+#define DEFAULT_ROOT	"/sys/fs/bpf/fwctl"
+
+TestSuite(site_baseline, .init = setup, .fini = cleanup);
+
+static const char *const baseline[] = {
+	"observe", "rate_limit", "deny_nv_write", "opcode_allow", "redact_serial",
+};
+
+/* How many of the baseline's policies have a link pinned under @root */
+static int baseline_attached(const char *root)
+{
+	char path[256];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(baseline) / sizeof(baseline[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/link", root, baseline[i]);
+		n += !pinned_link(path, NULL, NULL);
+	}
+	return n;
+}
+
+Test(site_baseline, attaches_the_stack_recorder_first_under_the_pin_root_override)
+{
+	const char *rl, *obs;
+	__u32 obs_link, rl_link;
+
+	cr_assert_eq(run(BASELINE, "--uid", "0", "--uid", "root"), 0, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 5, "FWCTL_BPF_PIN_ROOT was not used");
+	cr_assert_eq(pinned_link(ROOT "/observe/link", &obs_link, NULL), 0);
+	cr_assert_eq(pinned_link(ROOT "/rate_limit/link", &rl_link, NULL), 0);
+	cr_assert_lt(obs_link, rl_link, "the recorder was attached after the policies");
+	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
+	rl = strstr(out, "\"name\":\"redact_serial\"");
+	obs = strstr(out, "\"name\":\"observe\"");
+	cr_assert(rl && obs && rl < obs, "observe does not run last: %s", out);
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/rate_limit/limits"), 0);
+	cr_assert(strstr(out, "\"rate\":10,\"burst\":50"), "%s", out);
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned",
+			 ROOT "/deny_nv_write/allowed_uids"), 0);
+	cr_assert(strstr(out, "\"key\":0,"), "%s", out);
+	cr_assert_eq(nop(), 0, "the baseline allows a NOP");
+}
+
+static void setup_default_root(void)
+{
+	cleanup_root(DEFAULT_ROOT);
+	unsetenv("FWCTL_BPF_PIN_ROOT");
+	sim_restore();
+	unlink("/tmp/pwned");
+}
+
+static void cleanup_default_root(void)
+{
+	cleanup_root(DEFAULT_ROOT);
+	unlink("/tmp/pwned");
+}
+
+/* In the default pin root, where the old script's bpftool updates succeed */
+Test(site_baseline, a_command_in_uid_is_never_run, .init = setup_default_root,
+     .fini = cleanup_default_root)
+{
+	int rc = run(BASELINE, "--uid", "UIDS[$(touch /tmp/pwned)]");
+
+	cr_assert_eq(access("/tmp/pwned", F_OK), -1, "the script ran the command in --uid");
+	cr_assert_eq(rc, 2, "%s%s", out, err);
+	cr_assert(strstr(err, "not a decimal uid or a user name"), "%s", err);
+	cr_assert_eq(baseline_attached(DEFAULT_ROOT), 0);
+}
+
+Test(site_baseline, an_unknown_user_is_an_error_not_uid_0)
+{
+	cr_assert_eq(run(BASELINE, "--uid", "no_such_user_x"), 2, "%s%s", out, err);
+	cr_assert(strstr(err, "--uid no_such_user_x: no such user"), "%s", err);
+	cr_assert_eq(baseline_attached(ROOT), 0);
+}
+
+Test(site_baseline, a_failure_midway_detaches_what_it_attached)
+{
+	char cwd[512], script[1024 + 256];
+	int fd;
+
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(sh("rm -rf /tmp/sb_bin && mkdir -m 0700 /tmp/sb_bin"), 0);
+	/* a loader that fails the third attach */
+	snprintf(script, sizeof(script), "#!/bin/sh\n"
+		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
+		 "exec %s/" LOADER " \"$@\"\n", cwd);
+	fd = open("/tmp/sb_bin/fwctl-bpf", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, script, strlen(script)), (ssize_t)strlen(script));
+	close(fd);
+	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", err);
+	cr_assert(strstr(err, "site-baseline: failed; detached observe rate_limit"), "%s", err);
+	cr_assert_eq(nop(), 0);
+}
+
+Test(site_baseline, refuses_objects_others_can_write)
+{
+	cr_assert_eq(sh("rm -rf /tmp/sb_obj && mkdir /tmp/sb_obj && "
+			"cp build/policies/*.bpf.o /tmp/sb_obj/ && chmod 0777 /tmp/sb_obj"), 0);
+	cr_assert_eq(run(BASELINE, "--objects", "/tmp/sb_obj"), 1, "%s%s", out, err);
+	cr_assert(strstr(err, "/tmp/sb_obj is writable by group or others (mode 777)"), "%s", err);
+	cr_assert_eq(baseline_attached(ROOT), 0);
 }
