@@ -25,6 +25,10 @@
 #define FWCTL_AUDIT_WITHHELD		5	/* the driver ran it, a policy withheld the response */
 #define FWCTL_AUDIT_WOULD_REJECT	6	/* ran; a complain-mode policy objected */
 
+/* The recorder's maps, by name: the loader pins and finds them so */
+#define FWCTL_AUDIT_RING_MAP		"fwctl_audit"
+#define FWCTL_AUDIT_STATS_MAP		"fwctl_audit_stats"
+
 /* Index of the counters in the fwctl_audit_stats array map */
 #define FWCTL_AUDIT_STAT_RECORDS	0	/* records written */
 #define FWCTL_AUDIT_STAT_LOST		1	/* records the ring had no room for */

@@ -28,6 +28,7 @@
 #include <fwctl/bpf.h>
 
 #include "attach.h"
+#include "fwctl_audit_common.h"
 #include "audit_collect.h"
 #include "config.h"
 #include "live.h"
@@ -599,32 +600,65 @@ static void carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir
 		close(fd);
 }
 
+/* Why @m starts fresh in any case, or NULL if it may carry */
+static const char *never_carries(const struct map_pin *m, bool fresh)
+{
+	if (fresh)
+		return "--fresh";
+	if (is_frozen_map(m->map))
+		return "read-only";
+	if (bpf_map__type(m->map) == BPF_MAP_TYPE_PROG_ARRAY)
+		return "program array";
+	return NULL;
+}
+
+static struct map_pin *plan_find(struct pin_plan *plan, const char *map_name)
+{
+	int i;
+
+	for (i = 0; i < plan->n; i++)
+		if (!strcmp(bpf_map__name(plan->maps[i].map), map_name))
+			return &plan->maps[i];
+	return NULL;
+}
+
 /*
  * Before the load: every map of the new object but its ops map, .rodata
  * and .kconfig reuses the map pinned under its pin name in @dir when the
  * layout matches, so the new policy runs on the live entries, ring and
  * counters; program arrays never carry (their entries are the old
- * object's programs).
+ * object's programs). A recorder's counters describe its ring: they
+ * carry with the ring or not at all, or a new ring would inherit the
+ * old one's record count and the audit accounting of both would break.
  */
 static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char *dir,
 		       bool fresh)
 {
+	struct map_pin *ring = plan_find(plan, FWCTL_AUDIT_RING_MAP);
+	struct map_pin *stats = plan_find(plan, FWCTL_AUDIT_STATS_MAP);
+	const char *why;
 	int i;
 
 	for (i = 0; i < plan->n; i++) {
 		struct map_pin *m = &plan->maps[i];
 
-		if (m->ops)
+		if (m->ops || m == stats)
 			continue;
-		if (fresh)
-			snprintf(m->why, sizeof(m->why), "--fresh");
-		else if (is_frozen_map(m->map))
-			snprintf(m->why, sizeof(m->why), "read-only");
-		else if (bpf_map__type(m->map) == BPF_MAP_TYPE_PROG_ARRAY)
-			snprintf(m->why, sizeof(m->why), "program array");
+		why = never_carries(m, fresh);
+		if (why)
+			snprintf(m->why, sizeof(m->why), "%s", why);
 		else
 			carry_map(obj, m, dir);
 	}
+	if (!stats)
+		return;
+	why = never_carries(stats, fresh);
+	if (!why && ring && !ring->carried)
+		why = "its ring is new";
+	if (why)
+		snprintf(stats->why, sizeof(stats->why), "%s", why);
+	else
+		carry_map(obj, stats, dir);
 }
 
 /*
@@ -639,16 +673,6 @@ struct set_write {
 	unsigned char value[256], old[256];
 	bool done;
 };
-
-static struct map_pin *plan_find(struct pin_plan *plan, const char *map_name)
-{
-	int i;
-
-	for (i = 0; i < plan->n; i++)
-		if (!strcmp(bpf_map__name(plan->maps[i].map), map_name))
-			return &plan->maps[i];
-	return NULL;
-}
 
 /* After apply_sets(), before carry_maps() renames anything */
 static int plan_set_writes(struct bpf_object *obj, struct pin_plan *plan,
@@ -829,14 +853,14 @@ static void print_swap(const char *name, uint32_t link_id, const struct live_pol
 /* Does the swap give recorder @name a new ring (so the old one's pin goes)? */
 static bool ring_replaced(struct bpf_object *obj, const char *name)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, "fwctl_audit");
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, FWCTL_AUDIT_RING_MAP);
 	struct bpf_map_info a = {}, b = {};
 	__u32 len = sizeof(a);
 	char path[PATH_MAX];
 	int fd;
 	bool replaced;
 
-	if (pin_path(path, sizeof(path), name, "fwctl_audit"))
+	if (pin_path(path, sizeof(path), name, FWCTL_AUDIT_RING_MAP))
 		return true;
 	fd = bpf_obj_get(path);
 	if (fd < 0)

@@ -89,7 +89,7 @@ static int glob_rings(glob_t *g)
 	char pattern[PATH_MAX];
 	int err;
 
-	snprintf(pattern, sizeof(pattern), "%s/*/fwctl_audit", pin_root());
+	snprintf(pattern, sizeof(pattern), "%s/*/" FWCTL_AUDIT_RING_MAP, pin_root());
 	err = glob(pattern, 0, NULL, g);
 	if (err == GLOB_NOMATCH)
 		g->gl_pathc = 0;
@@ -176,7 +176,7 @@ void audit_mark_attached(const char *name)
 	uint64_t base;
 	int fd;
 
-	if (pin_path(path, sizeof(path), name, "fwctl_audit_stats") || decisions < 0)
+	if (pin_path(path, sizeof(path), name, FWCTL_AUDIT_STATS_MAP) || decisions < 0)
 		return;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
@@ -682,7 +682,7 @@ int audit_handover(const char *name)
 	const char *dir = audit_store_dir(NULL);
 	int dfd, i, err;
 
-	if (pin_path(ring, sizeof(ring), name, "fwctl_audit") || access(ring, F_OK))
+	if (pin_path(ring, sizeof(ring), name, FWCTL_AUDIT_RING_MAP) || access(ring, F_OK))
 		return 0;	/* not a recorder */
 	for (i = 0; i < 20; i++) {
 		dfd = open_dir_of(name);

@@ -453,7 +453,10 @@ Test(audit_cli, a_swap_never_drops_the_trail)
 	sh(LOADER " swap observe " OBSERVE " >/dev/null");
 	nops(fd, 2);
 	/* another ring layout: the old ring goes, its records first */
-	sh(LOADER " swap observe " OBSERVE_TINY " >/dev/null");
+	out = capture(LOADER " swap observe " OBSERVE_TINY);
+	cr_assert(strstr(out, "fwctl_audit_stats (its ring is new)"),
+		  "the counters go with their ring: %s", out);
+	free(out);
 	nops(fd, 2);
 	free(capture(LOADER " audit collect"));
 	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
