@@ -45,8 +45,8 @@ $(BUILD)/bench/obj/%.o: bench/%.c bench/bench.h $(GENERATED) $(BENCH_SKELS) $(PO
 		$(wildcard lib/*.h bpf/*_common.h tests/lib/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Ibench -c $< -o $@
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIB_OBJS) $(BUILD)/obj/tests/lib/sim.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpthread -lm

@@ -13,7 +13,7 @@ $(LOADER_OBJS) $(BUILD)/obj/loader/main.o: $(LOADER_HDRS)
 
 $(BUILD)/fwctl-bpf: $(BUILD)/obj/loader/main.o $(LOADER_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(LOADER_OBJS)
 

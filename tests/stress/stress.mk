@@ -45,7 +45,7 @@ $(STRESS_OBJS): $(STRESS_SKELS) $(TEST_SKELS) $(wildcard tests/stress/*.h tests/
 
 $(BUILD)/stress-tests: $(STRESS_OBJS) $(STRESS_TEST_LIB) $(LIB_OBJS) $(STRESS_BPF) $(TEST_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.o,$(filter-out %.bpf.o,$^)) -o $@ -lcriterion -lpthread $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$(filter-out %.bpf.o,$^)) -o $@ -lcriterion -lpthread $(LDLIBS)
 
 check-stress: SHELL := /bin/bash
 check-stress: $(BUILD)/stress-tests
