@@ -32,16 +32,15 @@
 #include "config.h"
 #include "live.h"
 #include "main.h"
+#include "number.h"
 #include "policy.h"
 
-static int parse_u32(const char *s, uint32_t *v)
+/* A u32 option; 0, or -1 with "WHAT: ..." in @msg */
+static int parse_u32(const char *what, const char *s, uint32_t *v, char *msg, size_t size)
 {
-	unsigned long long x;
-	char *end;
+	uint64_t x;
 
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (!*s || *end || errno || x > UINT32_MAX || *s == '-')
+	if (parse_unsigned(what, s, 0, UINT32_MAX, &x, msg, size))
 		return -1;
 	*v = x;
 	return 0;
@@ -106,8 +105,10 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->device_type = type;
 			matches++;
 		} else if (!swap && (v = opt_value("--prio", &argc, &argv, &missing))) {
-			if (parse_u32(v, &o->prio))
-				return usage_err("can't attach policy: invalid prio '%s'", v);
+			char msg[128];
+
+			if (parse_u32("--prio", v, &o->prio, msg, sizeof(msg)))
+				return usage_err("can't attach policy: %s", msg);
 			o->has_prio = true;
 		} else if (!swap && !strcmp(argv[0], "--all")) {
 			o->match = MATCH_ALL;
@@ -1005,8 +1006,8 @@ int do_detach(int argc, char **argv)
 	if (argc && is_help(argv[0]))
 		return help_detach();
 	if (argc == 2 && !strcmp(argv[0], "id")) {
-		if (parse_u32(argv[1], &link_id))
-			return usage_err("can't detach policy: invalid link id '%s'", argv[1]);
+		if (parse_u32("link id", argv[1], &link_id, msg, sizeof(msg)))
+			return usage_err("can't detach policy: %s", msg);
 		fd = bpf_link_get_fd_by_id(link_id);
 		snprintf(what, sizeof(what), "link %u", link_id);
 		dir[0] = '\0';

@@ -15,6 +15,7 @@
 #include <fwctl/fwctl.h>
 
 #include "main.h"
+#include "number.h"
 
 const char *bin_name = "fwctl-bpf";
 bool json_output;
@@ -389,34 +390,33 @@ static const struct {
 
 int parse_device_type(const char *s)
 {
-	unsigned long v;
+	char msg[128];
+	uint64_t v;
 	size_t i;
-	char *end;
 
 	for (i = 0; i < sizeof(device_types) / sizeof(device_types[0]); i++)
 		if (!strcmp(s, device_types[i].name))
 			return device_types[i].type;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (!*s || *end || errno || v > INT_MAX)
+	if (parse_unsigned(NULL, s, 0, INT_MAX, &v, msg, sizeof(msg)))
 		return -1;
 	return v;
 }
 
+/* N of fwctlN is decimal: "fwctl0x3" is not a device */
 int parse_device(const char *s)
 {
-	unsigned long v;
-	char *end;
+	char msg[128];
+	uint64_t v;
+	const char *p;
 
 	if (!strncmp(s, "/dev/fwctl/", 11))
 		s += 11;
 	if (!strncmp(s, "fwctl", 5))
 		s += 5;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v > INT_MAX)
+	for (p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -1;
+	if (parse_unsigned(NULL, s, 0, INT_MAX, &v, msg, sizeof(msg)))
 		return -1;
 	return v;
 }

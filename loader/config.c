@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "config.h"
+#include "number.h"
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 {
@@ -102,7 +103,8 @@ static int parse_int(const struct btf_type *t, const char *s, void *dst, char *m
 	bool is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
 	bool is_bool = btf_int_encoding(t) & BTF_INT_BOOL;
 	unsigned int bits = t->size * 8;
-	char *end;
+	char why[160];
+	int err;
 
 	if (t->size > 8 || (t->size & (t->size - 1))) {
 		snprintf(msg, len, "integers of %u bytes are not supported", t->size);
@@ -110,35 +112,35 @@ static int parse_int(const struct btf_type *t, const char *s, void *dst, char *m
 	}
 	if (is_bool && (!strcmp(s, "true") || !strcmp(s, "false")))
 		s = s[0] == 't' ? "1" : "0";
-	errno = 0;
 	if (is_signed) {
-		long long v = strtoll(s, &end, 0);
-		long long max = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
+		int64_t max = bits == 64 ? INT64_MAX : (1LL << (bits - 1)) - 1;
+		int64_t v;
 
-		if (!*s || *end || errno || v > max || v < -max - 1)
-			goto range;
-		memcpy(dst, &v, t->size);	/* little endian: the low bytes */
+		err = parse_signed(NULL, s, -max - 1, max, &v, why, sizeof(why));
+		if (!err)
+			memcpy(dst, &v, t->size);	/* little endian: the low bytes */
 	} else {
-		unsigned long long v = strtoull(s, &end, 0);
-		unsigned long long max = bits == 64 ? ULLONG_MAX : (1ULL << bits) - 1;
+		uint64_t max = is_bool ? 1 : bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+		uint64_t v;
 
-		if (!*s || *end || errno || v > max || *s == '-' || (is_bool && v > 1))
-			goto range;
-		memcpy(dst, &v, t->size);
+		err = parse_unsigned(NULL, s, 0, max, &v, why, sizeof(why));
+		if (!err)
+			memcpy(dst, &v, t->size);
 	}
-	return 0;
-range:
-	snprintf(msg, len, "'%s' is not a valid %s%s of %u bytes", s,
-		 is_bool ? "bool" : is_signed ? "signed integer" : "unsigned integer",
-		 "", t->size);
+	if (!err)
+		return 0;
+	snprintf(msg, len, "'%s' is not a valid %s of %u bytes: %s", s,
+		 is_bool ? "bool" : is_signed ? "signed integer" : "unsigned integer", t->size,
+		 why);
 	return -ERANGE;
 }
 
+/* An enum of @t->size bytes (checked by the caller: 1, 2, 4 or 8) */
 static int parse_enum(const struct btf *btf, const struct btf_type *t, const char *s, void *dst,
 		      char *msg, size_t len)
 {
-	long long v;
-	char *end;
+	char why[160];
+	int64_t v;
 	int i;
 
 	for (i = 0; i < btf_vlen(t); i++) {
@@ -152,15 +154,13 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 			name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
 			val = btf_enum64_value(&btf_enum64(t)[i]);
 		}
-		if (!strcmp(name, s)) {
+		if (name && !strcmp(name, s)) {
 			memcpy(dst, &val, t->size);
 			return 0;
 		}
 	}
-	errno = 0;
-	v = strtoll(s, &end, 0);
-	if (!*s || *end || errno) {
-		snprintf(msg, len, "'%s' is not an enumerator or a number", s);
+	if (parse_signed(NULL, s, INT64_MIN, INT64_MAX, &v, why, sizeof(why))) {
+		snprintf(msg, len, "'%s' is not an enumerator or a number: %s", s, why);
 		return -EINVAL;
 	}
 	memcpy(dst, &v, t->size);

@@ -5,7 +5,7 @@
  * ".rodata.NAME"-style siblings). "attach --set KEY=VALUE" writes one
  * before the object is loaded; "inspect" lists them.
  *
- * Values: integers (decimal, 0x hex, 0 octal; range-checked for the
+ * Values: integers (number.h: decimal or 0x hex, no octal; range-checked for the
  * variable's size and signedness), bools (true/false/1/0), enums (by
  * enumerator name or number) and char arrays (a string that fits with its
  * NUL). Other types (structs, arrays of non-char) cannot be --set.

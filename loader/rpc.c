@@ -23,6 +23,7 @@
 #include "mlx5_ifc_user.h"
 #include "mlx5_ifc_extra.h"
 #include "mlx5_names.h"
+#include "number.h"
 #include "rpc.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -449,19 +450,12 @@ int rpc_parse_hex(const char *s, uint8_t *buf, size_t size)
 	return n;
 }
 
+/* number.h's syntax; the callers' messages name the field and range */
 static int parse_uint(const char *s, uint64_t max, uint64_t *v)
 {
-	unsigned long long x;
-	char *end;
+	char msg[128];
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (*end || errno || x > max)
-		return -1;
-	*v = x;
-	return 0;
+	return parse_unsigned(NULL, s, 0, max, v, msg, sizeof(msg)) ? -1 : 0;
 }
 
 static const struct rpc_field *find_field(const struct rpc_field *f, size_t n, const char *name)
