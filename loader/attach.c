@@ -192,11 +192,16 @@ static int load_policy(const char *verb, const char *name, struct bpf_object *ob
 	err = bpf_object__load(obj);
 	if (!err)
 		return 0;
-	if (*load_failure_reason())
+	if (*load_failure_reason()) {
+		char prog[TEXT_ESCAPE_SIZE], why[4 * 512];
+
+		/* both quote the object (the log's last line may be its source) */
 		p_err("can't %s policy %s: the verifier rejected program %s: %s (log above)",
-		      verb, name, load_failure_prog(), load_failure_reason());
-	else
+		      verb, name, text_escape(load_failure_prog(), SIZE_MAX, prog, sizeof(prog)),
+		      text_escape(load_failure_reason(), SIZE_MAX, why, sizeof(why)));
+	} else {
 		p_err("can't %s policy %s: load failed: %s", verb, name, strerror(-err));
+	}
 	return -1;
 }
 
@@ -345,8 +350,10 @@ int do_attach(int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", o.name ? o.name :
 		 (oname && *oname) ? oname : bpf_map__name(ops));
 	if (check_policy_name(name)) {
+		char e[TEXT_ESCAPE_SIZE];
+
 		p_err("can't attach policy %s: its name '%s' is not 1 to 15 letters, digits or _; "
-		      "use --name", o.object, name);
+		      "use --name", o.object, text_escape(name, SIZE_MAX, e, sizeof(e)));
 		goto out;
 	}
 	if (fwctl_policy_set_name(obj, name))

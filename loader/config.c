@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "config.h"
+#include "main.h"
 #include "number.h"
 
 int policy_btf_skip_mods(const struct btf *btf, __u32 *id, const struct btf_type **type)
@@ -193,7 +194,7 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 static int set_value(const struct btf *btf, const struct policy_var *var,
 		     const struct btf_type *t, const char *value, void *buf, char *msg, size_t size)
 {
-	char type[64];
+	char type[64], etype[4 * 64];
 
 	if ((btf_is_int(t) || btf_is_any_enum(t)) && t->size != var->size) {
 		snprintf(msg, size, "variable '%s' has %zu bytes but its type %u: a broken object",
@@ -220,7 +221,7 @@ static int set_value(const struct btf *btf, const struct policy_var *var,
 	}
 	policy_var_type_name(btf, var->type_id, type, sizeof(type));
 	snprintf(msg, size, "variable '%s' has type %s; only integers, enums and char arrays can "
-		 "be set", var->name, type);
+		 "be set", var->name, text_escape(type, SIZE_MAX, etype, sizeof(etype)));
 	return -EOPNOTSUPP;
 }
 

@@ -17,6 +17,24 @@
 #include "main.h"
 #include "policy.h"
 
+/*
+ * An object's string for the plain output, escaped (text_escape()): a
+ * name must not be able to rewrite the lines a reviewer reads. Rotating
+ * buffers, enough for one printf.
+ */
+static const char *esc_n(const char *s, size_t len)
+{
+	static char bufs[6][TEXT_ESCAPE_SIZE];
+	static unsigned int next;
+
+	return text_escape(s ? s : "", len, bufs[next++ % 6], TEXT_ESCAPE_SIZE);
+}
+
+static const char *esc(const char *s)
+{
+	return esc_n(s, SIZE_MAX);
+}
+
 static const char *map_type(enum bpf_map_type t)
 {
 	const char *s = libbpf_bpf_map_type_str(t);
@@ -83,8 +101,8 @@ static int var_plain(const struct policy_var *var, void *ctx)
 
 	policy_var_type_name(btf, var->type_id, type, sizeof(type));
 	number = policy_var_format(btf, var, value, sizeof(value));
-	printf("\t%-8s %-20s %-16s = %s%s%s\n", var->section, var->name, type,
-	       number ? "" : "\"", value, number ? "" : "\"");
+	printf("\t%-8s %-20s %-16s = %s%s%s\n", esc(var->section), esc(var->name), esc(type),
+	       number ? "" : "\"", esc(value), number ? "" : "\"");
 	return 0;
 }
 
@@ -166,8 +184,8 @@ int do_inspect(int argc, char **argv)
 		jw_name(json_wtr, "programs");
 		jw_start_array(json_wtr);
 	} else {
-		printf("%s: policy \"%.*s\" (ops map %s)\n", path, name ? (int)strnlen(name, size) : 0,
-		       name ? name : "", bpf_map__name(ops));
+		printf("%s: policy \"%s\" (ops map %s)\n", esc(path), esc_n(name, name ? size : 0),
+		       esc(bpf_map__name(ops)));
 		printf("\tmatch %s  prio %u  flags 0x%x\n", match, prio, flags);
 		printf("programs:\n");
 	}
@@ -182,8 +200,8 @@ int do_inspect(int argc, char **argv)
 			jw_uint_field(json_wtr, "insns", bpf_program__insn_cnt(prog));
 			jw_end_object(json_wtr);
 		} else {
-			printf("\t%-20s %-28s %-10s %zu insns\n", bpf_program__name(prog),
-			       bpf_program__section_name(prog), op ? op : "-",
+			printf("\t%-20s %-28s %-10s %zu insns\n", esc(bpf_program__name(prog)),
+			       esc(bpf_program__section_name(prog)), op ? op : "-",
 			       bpf_program__insn_cnt(prog));
 		}
 	}
@@ -210,9 +228,9 @@ int do_inspect(int argc, char **argv)
 			jw_end_object(json_wtr);
 		} else {
 			printf("\t%-20s %-12s key %u value %u max_entries %u  pin %s\n",
-			       bpf_map__name(map), map_type(bpf_map__type(map)),
+			       esc(bpf_map__name(map)), map_type(bpf_map__type(map)),
 			       bpf_map__key_size(map), bpf_map__value_size(map),
-			       bpf_map__max_entries(map), pin);
+			       bpf_map__max_entries(map), esc(pin));
 		}
 	}
 	if (json_output) {
