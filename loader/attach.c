@@ -172,12 +172,15 @@ err:
 static int apply_sets(const char *verb, const char *path, struct bpf_object *obj,
 		      const struct attach_opts *o)
 {
-	char msg[256];
+	char msg[256], eset[TEXT_ESCAPE_SIZE], emsg[4 * sizeof(msg)];
 	int i;
 
 	for (i = 0; i < o->nr_sets; i++) {
 		if (policy_set_var(obj, o->sets[i], msg, sizeof(msg))) {
-			p_err("can't %s policy %s: --set %s: %s", verb, path, o->sets[i], msg);
+			/* the message quotes the object's names and types */
+			p_err("can't %s policy %s: --set %s: %s", verb, path,
+			      text_escape(o->sets[i], SIZE_MAX, eset, sizeof(eset)),
+			      text_escape(msg, SIZE_MAX, emsg, sizeof(emsg)));
 			return -1;
 		}
 	}

@@ -219,7 +219,11 @@ static int set_value(const struct btf *btf, const struct policy_var *var,
 		memcpy(buf, value, strlen(value));
 		return 0;
 	}
-	policy_var_type_name(btf, var->type_id, type, sizeof(type));
+	if (policy_var_type_name(btf, var->type_id, type, sizeof(type)) == -ELOOP) {
+		snprintf(msg, size, "variable '%s' cannot be set: its type is more than %d levels "
+			 "deep (a loop in the object's BTF?)", var->name, POLICY_BTF_MAX_DEPTH);
+		return -ELOOP;
+	}
 	snprintf(msg, size, "variable '%s' has type %s; only integers, enums and char arrays can "
 		 "be set", var->name, text_escape(type, SIZE_MAX, etype, sizeof(etype)));
 	return -EOPNOTSUPP;
@@ -236,7 +240,7 @@ int policy_var_set_value(const struct btf *btf, const struct policy_var *var, co
 	err = policy_btf_skip_mods(btf, &id, &t);
 	if (err == -ELOOP) {
 		snprintf(msg, msg_size, "variable '%s' cannot be set: its type is more than %d "
-			 "modifiers or typedefs deep (a loop in the object's BTF?)", var->name,
+			 "levels deep (a loop in the object's BTF?)", var->name,
 			 POLICY_BTF_MAX_DEPTH);
 		return err;
 	}

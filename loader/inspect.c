@@ -65,14 +65,32 @@ static const char *prog_op(struct bpf_object *obj, const struct bpf_program *pro
 	return NULL;
 }
 
+struct vars_ctx {
+	const struct btf *btf;
+	char broken[TEXT_ESCAPE_SIZE];	/* the first variable whose type loops */
+};
+
+/* The type's name; a loop in the object's BTF is remembered for the error */
+static void var_type(struct vars_ctx *c, const struct policy_var *var, char *type, size_t size)
+{
+	const struct btf_type *t;
+	__u32 id = var->type_id;
+	bool loop;
+
+	loop = policy_var_type_name(c->btf, var->type_id, type, size) == -ELOOP;
+	loop |= policy_btf_skip_mods(c->btf, &id, &t) == -ELOOP;
+	if (loop && !c->broken[0])
+		text_escape(var->name, SIZE_MAX, c->broken, sizeof(c->broken));
+}
+
 static int var_json(const struct policy_var *var, void *ctx)
 {
-	const struct btf *btf = ctx;
+	struct vars_ctx *c = ctx;
 	char type[64], value[512];
 	int number;
 
-	policy_var_type_name(btf, var->type_id, type, sizeof(type));
-	number = policy_var_format(btf, var, value, sizeof(value));
+	var_type(c, var, type, sizeof(type));
+	number = policy_var_format(c->btf, var, value, sizeof(value));
 	jw_start_object(json_wtr);
 	jw_string_field(json_wtr, "name", var->name);
 	jw_string_field(json_wtr, "section", var->section);
@@ -95,12 +113,12 @@ static int var_json(const struct policy_var *var, void *ctx)
 
 static int var_plain(const struct policy_var *var, void *ctx)
 {
-	const struct btf *btf = ctx;
+	struct vars_ctx *c = ctx;
 	char type[64], value[512];
 	int number;
 
-	policy_var_type_name(btf, var->type_id, type, sizeof(type));
-	number = policy_var_format(btf, var, value, sizeof(value));
+	var_type(c, var, type, sizeof(type));
+	number = policy_var_format(c->btf, var, value, sizeof(value));
 	printf("\t%-8s %-20s %-16s = %s%s%s\n", esc(var->section), esc(var->name), esc(type),
 	       number ? "" : "\"", esc(value), number ? "" : "\"");
 	return 0;
@@ -127,6 +145,7 @@ int do_inspect(int argc, char **argv)
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map, *ops;
+	struct vars_ctx vars = {};
 	const struct btf *btf;
 	const char *path, *name;
 	char match[64], pin[64];
@@ -140,17 +159,19 @@ int do_inspect(int argc, char **argv)
 	path = argv[0];
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
-		p_err("can't inspect policy %s: can't open the object: %s", path, strerror(errno));
+		p_err("can't inspect policy %s: can't open the object: %s", esc(path),
+		      strerror(errno));
 		return -1;
 	}
 	ops = fwctl_policy_ops_map(obj);
 	if (!ops) {
 		p_err("can't inspect policy %s: not a fwctl policy (no struct_ops map of type "
-		      "fwctl_bpf_ops)", path);
+		      "fwctl_bpf_ops)", esc(path));
 		bpf_object__close(obj);
 		return -1;
 	}
 	btf = bpf_object__btf(obj);
+	vars.btf = btf;
 	name = fwctl_policy_ops_field(obj, "name", &size);
 	flags = ops_u32(obj, "flags");
 	type = ops_u32(obj, "device_type");
@@ -237,13 +258,19 @@ int do_inspect(int argc, char **argv)
 		jw_end_array(json_wtr);
 		jw_name(json_wtr, "config");
 		jw_start_array(json_wtr);
-		policy_for_each_var(obj, var_json, (void *)btf);
+		policy_for_each_var(obj, var_json, &vars);
 		jw_end_array(json_wtr);
+		if (vars.broken[0])
+			jw_string_field(json_wtr, "error", "a variable's type loops in the BTF");
 		jw_end_object(json_wtr);
 	} else {
 		printf("config (attach --set NAME=VALUE):\n");
-		policy_for_each_var(obj, var_plain, (void *)btf);
+		policy_for_each_var(obj, var_plain, &vars);
+		if (vars.broken[0])
+			p_err("can't inspect policy %s: variable %s: its type is more than %d levels "
+			      "deep (a loop in the object's BTF?)", esc(path), vars.broken,
+			      POLICY_BTF_MAX_DEPTH);
 	}
 	bpf_object__close(obj);
-	return 0;
+	return vars.broken[0] ? -1 : 0;
 }
