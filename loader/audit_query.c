@@ -5,7 +5,7 @@
  * store + waiting in a ring + lost == the kernel's count, per recorder.
  */
 #include <errno.h>
-#include <math.h>	/* isfinite */
+#include <math.h>	/* INFINITY */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
