@@ -163,8 +163,8 @@ static int parse_int(const struct btf_type *t, const char *s, void *dst, char *m
 static int parse_enum(const struct btf *btf, const struct btf_type *t, const char *s, void *dst,
 		      char *msg, size_t len)
 {
+	int64_t v, min = INT64_MIN, max = INT64_MAX;
 	char why[160];
-	int64_t v;
 	int i;
 
 	for (i = 0; i < btf_vlen(t); i++) {
@@ -183,8 +183,14 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 			return 0;
 		}
 	}
-	if (parse_signed(NULL, s, INT64_MIN, INT64_MAX, &v, why, sizeof(why))) {
-		snprintf(msg, len, "'%s' is not an enumerator or a number: %s", s, why);
+	/* a number: what the enum's bytes hold, signed or not */
+	if (t->size < 8) {
+		min = -(1LL << (t->size * 8 - 1));
+		max = (1LL << t->size * 8) - 1;
+	}
+	if (parse_signed(NULL, s, min, max, &v, why, sizeof(why))) {
+		snprintf(msg, len, "'%s' is not an enumerator or a number of %u bytes: %s", s,
+			 t->size, why);
 		return -EINVAL;
 	}
 	memcpy(dst, &v, t->size);

@@ -187,6 +187,17 @@ Test(loader_hostile, an_enum_larger_than_its_variable_is_refused, .timeout = 10)
 	cr_assert(strstr(msg, "variable 'mode' has 4 bytes but its type 4096: a broken object"),
 		  "%s", msg);
 	cr_assert_eq(data[0], 9, "nothing written");
+	/* the right size: by name, or a number that fits its 4 bytes */
+	mut_type(btf, e)->size = 4;
+	cr_assert_eq(policy_var_set_value(btf, &var, "HUGE", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(data[0], 1);
+	cr_assert_eq(policy_var_set_value(btf, &var, "-0x10", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(*(int32_t *)data, -16);
+	cr_assert_eq(policy_var_set_value(btf, &var, "0x100000000", msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "0x100000000 is out of range (-2147483648 to 4294967295)"), "%s",
+		  msg);
+	cr_assert_eq(policy_var_set_value(btf, &var, "010", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(*(int32_t *)data, 10, "not octal");
 	/* the same size, but not one an integer has */
 	var.size = 3;
 	mut_type(btf, e)->size = 3;
