@@ -1184,6 +1184,7 @@ int do_rpc(int argc, char **argv)
 		ret = -1;
 		goto out;
 	}
+	ret = -1;	/* every failure below, until the RPC's own result */
 	if (req->opcode == MLX5_CMD_OP_SET_HCA_CAP) {
 		caps = calloc(1, MLX5_FLD_SZ_BYTES(set_hca_cap_in, capability));
 		if (!caps) {
