@@ -12,6 +12,7 @@
 #include <criterion/redirect.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -227,6 +228,11 @@ Test(loader_numbers, collect_keep_and_max_size_name_their_range)
 	cr_assert_eq(cli("audit", "collect", "--max-size", " 8192"), EXIT_USAGE);
 }
 
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
 /*
  * --since further back than the epoch: every record, not a wrap and not
  * a silent cap (the old code capped it at 10^9 seconds, which hides a
@@ -266,4 +272,6 @@ Test(loader_numbers, since_beyond_the_epoch_shows_everything)
 	cr_assert(strstr(out, "old_comm"), "the 1970 record is missing: %s", out);
 	cr_assert_eq(cli("audit", "--store", dir, "--since", "60"), EXIT_OK, "%s", err);
 	cr_assert_not(strstr(out, "old_comm"), "--since 60 shows a 1970 record: %s", out);
+	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(pins, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
