@@ -33,16 +33,15 @@
 #include "config.h"
 #include "live.h"
 #include "main.h"
+#include "number.h"
 #include "policy.h"
 
-static int parse_u32(const char *s, uint32_t *v)
+/* A u32 option; 0, or -1 with "WHAT: ..." in @msg */
+static int parse_u32(const char *what, const char *s, uint32_t *v, char *msg, size_t size)
 {
-	unsigned long long x;
-	char *end;
+	uint64_t x;
 
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (!*s || *end || errno || x > UINT32_MAX || *s == '-')
+	if (parse_unsigned(what, s, 0, UINT32_MAX, &x, msg, size))
 		return -1;
 	*v = x;
 	return 0;
@@ -107,8 +106,10 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->device_type = type;
 			matches++;
 		} else if (!swap && (v = opt_value("--prio", &argc, &argv, &missing))) {
-			if (parse_u32(v, &o->prio))
-				return usage_err("can't attach policy: invalid prio '%s'", v);
+			char msg[128];
+
+			if (parse_u32("--prio", v, &o->prio, msg, sizeof(msg)))
+				return usage_err("can't attach policy: %s", msg);
 			o->has_prio = true;
 		} else if (!swap && !strcmp(argv[0], "--all")) {
 			o->match = MATCH_ALL;
@@ -172,12 +173,15 @@ err:
 static int apply_sets(const char *verb, const char *path, struct bpf_object *obj,
 		      const struct attach_opts *o)
 {
-	char msg[256];
+	char msg[256], eset[TEXT_ESCAPE_SIZE], emsg[4 * sizeof(msg)];
 	int i;
 
 	for (i = 0; i < o->nr_sets; i++) {
 		if (policy_set_var(obj, o->sets[i], msg, sizeof(msg))) {
-			p_err("can't %s policy %s: --set %s: %s", verb, path, o->sets[i], msg);
+			/* the message quotes the object's names and types */
+			p_err("can't %s policy %s: --set %s: %s", verb, path,
+			      text_escape(o->sets[i], SIZE_MAX, eset, sizeof(eset)),
+			      text_escape(msg, SIZE_MAX, emsg, sizeof(emsg)));
 			return -1;
 		}
 	}
@@ -192,11 +196,16 @@ static int load_policy(const char *verb, const char *name, struct bpf_object *ob
 	err = bpf_object__load(obj);
 	if (!err)
 		return 0;
-	if (*load_failure_reason())
+	if (*load_failure_reason()) {
+		char prog[TEXT_ESCAPE_SIZE], why[4 * 512];
+
+		/* both quote the object (the log's last line may be its source) */
 		p_err("can't %s policy %s: the verifier rejected program %s: %s (log above)",
-		      verb, name, load_failure_prog(), load_failure_reason());
-	else
+		      verb, name, text_escape(load_failure_prog(), SIZE_MAX, prog, sizeof(prog)),
+		      text_escape(load_failure_reason(), SIZE_MAX, why, sizeof(why)));
+	} else {
 		p_err("can't %s policy %s: load failed: %s", verb, name, strerror(-err));
+	}
 	return -1;
 }
 
@@ -345,8 +354,10 @@ int do_attach(int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", o.name ? o.name :
 		 (oname && *oname) ? oname : bpf_map__name(ops));
 	if (check_policy_name(name)) {
+		char e[TEXT_ESCAPE_SIZE];
+
 		p_err("can't attach policy %s: its name '%s' is not 1 to 15 letters, digits or _; "
-		      "use --name", o.object, name);
+		      "use --name", o.object, text_escape(name, SIZE_MAX, e, sizeof(e)));
 		goto out;
 	}
 	if (fwctl_policy_set_name(obj, name))
@@ -1029,8 +1040,8 @@ int do_detach(int argc, char **argv)
 	if (argc && is_help(argv[0]))
 		return help_detach();
 	if (argc == 2 && !strcmp(argv[0], "id")) {
-		if (parse_u32(argv[1], &link_id))
-			return usage_err("can't detach policy: invalid link id '%s'", argv[1]);
+		if (parse_u32("link id", argv[1], &link_id, msg, sizeof(msg)))
+			return usage_err("can't detach policy: %s", msg);
 		fd = bpf_link_get_fd_by_id(link_id);
 		snprintf(what, sizeof(what), "link %u", link_id);
 		dir[0] = '\0';

@@ -26,6 +26,7 @@
 #include "audit_store.h"
 #include "fwctl.h"
 #include "main.h"
+#include "number.h"
 
 /* A record's footprint in a ring: its 8-byte header, rounded up to 8 */
 #define RING_SLOT	((sizeof(struct fwctl_audit_record) + 8 + 7) & ~7UL)
@@ -758,7 +759,8 @@ struct collect_opts {
 
 static int parse_collect(int argc, char **argv, struct collect_opts *o)
 {
-	char *end;
+	char msg[160];
+	uint64_t n;
 
 	for (; argc; NEXT_ARG()) {
 		const char *opt = *argv;
@@ -779,18 +781,13 @@ static int parse_collect(int argc, char **argv, struct collect_opts *o)
 		if (!strcmp(opt, "--store")) {
 			o->store = *argv;
 		} else if (!strcmp(opt, "--max-size")) {
-			errno = 0;
-			o->max_size = strtoull(*argv, &end, 10);
-			if (errno || *end || !isdigit((unsigned char)**argv) || o->max_size < 4096)
-				return usage_err("can't collect: bad --max-size %s (bytes, >= 4096)",
-						 *argv);
+			if (parse_unsigned(opt, *argv, 4096, UINT64_MAX, &n, msg, sizeof(msg)))
+				return usage_err("can't collect: %s", msg);
+			o->max_size = n;
 		} else if (!strcmp(opt, "--keep")) {
-			errno = 0;
-			o->keep = strtoul(*argv, &end, 10);
-			if (errno || *end || !isdigit((unsigned char)**argv) || !o->keep ||
-			    o->keep > AUDIT_STORE_KEEP * 4)
-				return usage_err("can't collect: bad --keep %s (1 to %d)", *argv,
-						 AUDIT_STORE_KEEP * 4);
+			if (parse_unsigned(opt, *argv, 1, AUDIT_STORE_KEEP * 4, &n, msg, sizeof(msg)))
+				return usage_err("can't collect: %s", msg);
+			o->keep = n;
 		} else {
 			return usage_err("can't collect: unknown option %s", opt);
 		}

@@ -5,7 +5,7 @@
  * store + waiting in a ring + lost == the kernel's count, per recorder.
  */
 #include <errno.h>
-#include <math.h>	/* isfinite */
+#include <math.h>	/* INFINITY */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "audit_collect.h"
 #include "audit_store.h"
 #include "main.h"
+#include "number.h"
 
 struct query {
 	struct audit_filter filter;
@@ -86,15 +87,18 @@ static int parse_args(struct query *q, int argc, char **argv)
 						 "withheld, would-reject)", argv[1]);
 			NEXT_ARG();
 		} else if (!strcmp(opt, "--since")) {
-			char *end;
-			double secs = strtod(argv[1], &end);
 			struct timespec now;
+			char msg[160];
+			double secs;
+			int64_t now_ns;
 
-			if (*end || !isfinite(secs) || secs < 0)
-				return usage_err("bad --since %s (seconds)", argv[1]);
+			if (parse_seconds(opt, argv[1], INFINITY, &secs, msg, sizeof(msg)))
+				return usage_err("can't query the audit trail: %s", msg);
 			clock_gettime(CLOCK_REALTIME, &now);
-			q->filter.since_real_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec -
-						  (int64_t)((secs > 1e9 ? 1e9 : secs) * 1e9);
+			now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+			/* further back than the epoch: everything, never a wrap */
+			q->filter.since_real_ns = secs * 1e9 >= (double)now_ns ?
+						  0 : now_ns - (int64_t)(secs * 1e9);
 			NEXT_ARG();
 		} else if (!strcmp(opt, "--policy")) {
 			q->filter.policy = argv[1];

@@ -15,6 +15,7 @@
 #include <fwctl/fwctl.h>
 
 #include "main.h"
+#include "number.h"
 
 const char *bin_name = "fwctl-bpf";
 bool json_output;
@@ -95,6 +96,56 @@ void p_info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+}
+
+/* Text from an object or the kernel, for a terminal */
+
+const char *text_escape(const char *s, size_t len, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+
+	if (!size)
+		return buf;
+	for (i = 0; s && i < len && s[i]; i++) {
+		unsigned char c = s[i];
+		char e[5] = { c };
+		size_t k = 1;
+
+		if (c == '\\') {
+			e[1] = '\\';
+			k = 2;
+		} else if (c < 0x20 || c >= 0x7f) {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[c >> 4];
+			e[3] = hex[c & 15];
+			k = 4;
+		}
+		if (n + k >= size)
+			break;	/* never half an escape */
+		memcpy(buf + n, e, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * libbpf's messages quote the object (names, the verifier log's source
+ * lines from .BTF.ext): escaped as text_escape(), lines and tabs kept.
+ */
+static int fputs_escaped(const char *s, FILE *f)
+{
+	char e[8];
+
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\t')
+			fputc(*s, f);
+		else
+			fputs(text_escape(s, 1, e, sizeof(e)), f);
+	}
+	return ferror(f) ? EOF : 0;
 }
 
 /* libbpf */
@@ -184,7 +235,7 @@ int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 	va_end(cp);
 	if (level == LIBBPF_WARN)
 		keep_load_log(msg);
-	return fputs(msg, stderr);
+	return fputs_escaped(msg, stderr);
 }
 
 /* Pins */
@@ -389,34 +440,33 @@ static const struct {
 
 int parse_device_type(const char *s)
 {
-	unsigned long v;
+	char msg[128];
+	uint64_t v;
 	size_t i;
-	char *end;
 
 	for (i = 0; i < sizeof(device_types) / sizeof(device_types[0]); i++)
 		if (!strcmp(s, device_types[i].name))
 			return device_types[i].type;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (!*s || *end || errno || v > INT_MAX)
+	if (parse_unsigned(NULL, s, 0, INT_MAX, &v, msg, sizeof(msg)))
 		return -1;
 	return v;
 }
 
+/* N of fwctlN is decimal: "fwctl0x3" is not a device */
 int parse_device(const char *s)
 {
-	unsigned long v;
-	char *end;
+	char msg[128];
+	uint64_t v;
+	const char *p;
 
 	if (!strncmp(s, "/dev/fwctl/", 11))
 		s += 11;
 	if (!strncmp(s, "fwctl", 5))
 		s += 5;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v > INT_MAX)
+	for (p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -1;
+	if (parse_unsigned(NULL, s, 0, INT_MAX, &v, msg, sizeof(msg)))
 		return -1;
 	return v;
 }

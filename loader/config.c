@@ -8,16 +8,41 @@
 #include <bpf/btf.h>
 
 #include "config.h"
+#include "main.h"
+#include "number.h"
 
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+int policy_btf_skip_mods(const struct btf *btf, __u32 *id, const struct btf_type **type)
 {
 	const struct btf_type *t = btf__type_by_id(btf, *id);
+	int depth;
 
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+	*type = NULL;
+	for (depth = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); depth++) {
+		if (depth == POLICY_BTF_MAX_DEPTH)
+			return -ELOOP;
 		*id = t->type;
 		t = btf__type_by_id(btf, *id);
 	}
-	return t;
+	*type = t;
+	return t ? 0 : -ENOENT;
+}
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t;
+
+	return policy_btf_skip_mods(btf, id, &t) ? NULL : t;
+}
+
+/* An integer or enum size the parsers and printers handle: 1, 2, 4 or 8 */
+static bool is_scalar_size(__u32 size)
+{
+	return size && size <= 8 && !(size & (size - 1));
+}
+
+static const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
 }
 
 int policy_for_each_var(struct bpf_object *obj,
@@ -52,7 +77,7 @@ int policy_for_each_var(struct bpf_object *obj,
 			if (vs->offset + (size_t)vs->size > size)
 				continue;
 			var = (struct policy_var){
-				.name = btf__name_by_offset(btf, v->name_off),
+				.name = str_or_empty(btf__name_by_offset(btf, v->name_off)),
 				.section = sec,
 				.map_name = bpf_map__name(map),
 				.type_id = v->type,
@@ -102,43 +127,44 @@ static int parse_int(const struct btf_type *t, const char *s, void *dst, char *m
 	bool is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
 	bool is_bool = btf_int_encoding(t) & BTF_INT_BOOL;
 	unsigned int bits = t->size * 8;
-	char *end;
+	char why[160];
+	int err;
 
-	if (t->size > 8 || (t->size & (t->size - 1))) {
+	if (!is_scalar_size(t->size)) {
 		snprintf(msg, len, "integers of %u bytes are not supported", t->size);
 		return -EINVAL;
 	}
 	if (is_bool && (!strcmp(s, "true") || !strcmp(s, "false")))
 		s = s[0] == 't' ? "1" : "0";
-	errno = 0;
 	if (is_signed) {
-		long long v = strtoll(s, &end, 0);
-		long long max = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
+		int64_t max = bits == 64 ? INT64_MAX : (1LL << (bits - 1)) - 1;
+		int64_t v;
 
-		if (!*s || *end || errno || v > max || v < -max - 1)
-			goto range;
-		memcpy(dst, &v, t->size);	/* little endian: the low bytes */
+		err = parse_signed(NULL, s, -max - 1, max, &v, why, sizeof(why));
+		if (!err)
+			memcpy(dst, &v, t->size);	/* little endian: the low bytes */
 	} else {
-		unsigned long long v = strtoull(s, &end, 0);
-		unsigned long long max = bits == 64 ? ULLONG_MAX : (1ULL << bits) - 1;
+		uint64_t max = is_bool ? 1 : bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+		uint64_t v;
 
-		if (!*s || *end || errno || v > max || *s == '-' || (is_bool && v > 1))
-			goto range;
-		memcpy(dst, &v, t->size);
+		err = parse_unsigned(NULL, s, 0, max, &v, why, sizeof(why));
+		if (!err)
+			memcpy(dst, &v, t->size);
 	}
-	return 0;
-range:
-	snprintf(msg, len, "'%s' is not a valid %s%s of %u bytes", s,
-		 is_bool ? "bool" : is_signed ? "signed integer" : "unsigned integer",
-		 "", t->size);
+	if (!err)
+		return 0;
+	snprintf(msg, len, "'%s' is not a valid %s of %u bytes: %s", s,
+		 is_bool ? "bool" : is_signed ? "signed integer" : "unsigned integer", t->size,
+		 why);
 	return -ERANGE;
 }
 
+/* An enum of @t->size bytes (checked by the caller: 1, 2, 4 or 8) */
 static int parse_enum(const struct btf *btf, const struct btf_type *t, const char *s, void *dst,
 		      char *msg, size_t len)
 {
-	long long v;
-	char *end;
+	int64_t v, min = INT64_MIN, max = INT64_MAX;
+	char why[160];
 	int i;
 
 	for (i = 0; i < btf_vlen(t); i++) {
@@ -152,94 +178,131 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 			name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
 			val = btf_enum64_value(&btf_enum64(t)[i]);
 		}
-		if (!strcmp(name, s)) {
+		if (name && !strcmp(name, s)) {
 			memcpy(dst, &val, t->size);
 			return 0;
 		}
 	}
-	errno = 0;
-	v = strtoll(s, &end, 0);
-	if (!*s || *end || errno) {
-		snprintf(msg, len, "'%s' is not an enumerator or a number", s);
+	/* a number: what the enum's bytes hold, signed or not */
+	if (t->size < 8) {
+		min = -(1LL << (t->size * 8 - 1));
+		max = (1LL << t->size * 8) - 1;
+	}
+	if (parse_signed(NULL, s, min, max, &v, why, sizeof(why))) {
+		snprintf(msg, len, "'%s' is not an enumerator or a number of %u bytes: %s", s,
+			 t->size, why);
 		return -EINVAL;
 	}
 	memcpy(dst, &v, t->size);
 	return 0;
 }
 
+static int set_value(const struct btf *btf, const struct policy_var *var,
+		     const struct btf_type *t, const char *value, void *buf, char *msg, size_t size)
+{
+	char type[64], etype[4 * 64];
+
+	if ((btf_is_int(t) || btf_is_any_enum(t)) && t->size != var->size) {
+		snprintf(msg, size, "variable '%s' has %zu bytes but its type %u: a broken object",
+			 var->name, var->size, t->size);
+		return -EINVAL;
+	}
+	if (btf_is_int(t))
+		return parse_int(t, value, buf, msg, size);
+	if (btf_is_any_enum(t)) {
+		if (!is_scalar_size(t->size)) {
+			snprintf(msg, size, "enums of %u bytes are not supported", t->size);
+			return -EINVAL;
+		}
+		return parse_enum(btf, t, value, buf, msg, size);
+	}
+	if (btf_is_array(t) && is_char(btf, btf_array(t)->type)) {
+		if (strlen(value) >= var->size) {
+			snprintf(msg, size, "'%s' does not fit in %s (%zu bytes with its NUL)",
+				 value, var->name, var->size);
+			return -ENAMETOOLONG;
+		}
+		memcpy(buf, value, strlen(value));
+		return 0;
+	}
+	if (policy_var_type_name(btf, var->type_id, type, sizeof(type)) == -ELOOP) {
+		snprintf(msg, size, "variable '%s' cannot be set: its type is more than %d levels "
+			 "deep (a loop in the object's BTF?)", var->name, POLICY_BTF_MAX_DEPTH);
+		return -ELOOP;
+	}
+	snprintf(msg, size, "variable '%s' has type %s; only integers, enums and char arrays can "
+		 "be set", var->name, text_escape(type, SIZE_MAX, etype, sizeof(etype)));
+	return -EOPNOTSUPP;
+}
+
+int policy_var_set_value(const struct btf *btf, const struct policy_var *var, const char *value,
+			 char *msg, size_t msg_size)
+{
+	const struct btf_type *t;
+	char buf[256];
+	__u32 id = var->type_id;
+	int err;
+
+	err = policy_btf_skip_mods(btf, &id, &t);
+	if (err == -ELOOP) {
+		snprintf(msg, msg_size, "variable '%s' cannot be set: its type is more than %d "
+			 "levels deep (a loop in the object's BTF?)", var->name,
+			 POLICY_BTF_MAX_DEPTH);
+		return err;
+	}
+	if (err || var->size > sizeof(buf)) {
+		snprintf(msg, msg_size, "variable '%s' cannot be set", var->name);
+		return -EINVAL;
+	}
+	memset(buf, 0, sizeof(buf));
+	err = set_value(btf, var, t, value, buf, msg, msg_size);
+	if (err)
+		return err;
+	memcpy(var->data, buf, var->size);
+	return 0;
+}
+
 int policy_set_var(struct bpf_object *obj, const char *assignment, char *msg, size_t msg_size)
 {
-	const struct btf *btf = bpf_object__btf(obj);
 	const char *eq = strchr(assignment, '=');
-	const struct btf_type *t;
 	struct policy_var var;
-	char key[128], buf[256];
-	const char *value;
-	__u32 id;
-	int err;
+	char key[128];
 
 	if (!eq || eq == assignment || eq - assignment >= (long)sizeof(key)) {
 		snprintf(msg, msg_size, "'%s' is not KEY=VALUE", assignment);
 		return -EINVAL;
 	}
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
-	value = eq + 1;
 	if (policy_find_var(obj, key, &var)) {
 		snprintf(msg, msg_size, "no variable '%s' in the policy's data sections", key);
 		return -ENOENT;
 	}
-	id = var.type_id;
-	t = skip_mods(btf, &id);
-	if (!t || var.size > sizeof(buf)) {
-		snprintf(msg, msg_size, "variable '%s' cannot be set", key);
-		return -EINVAL;
-	}
-	memset(buf, 0, sizeof(buf));
-	if (btf_is_int(t)) {
-		err = parse_int(t, value, buf, msg, msg_size);
-	} else if (btf_is_any_enum(t)) {
-		err = parse_enum(btf, t, value, buf, msg, msg_size);
-	} else if (btf_is_array(t) && is_char(btf, btf_array(t)->type)) {
-		err = 0;
-		if (strlen(value) >= var.size) {
-			snprintf(msg, msg_size, "'%s' does not fit in %s (%zu bytes with its NUL)",
-				 value, key, var.size);
-			err = -ENAMETOOLONG;
-		} else {
-			memcpy(buf, value, strlen(value));
-		}
-	} else {
-		char type[64];
-
-		policy_var_type_name(btf, var.type_id, type, sizeof(type));
-		snprintf(msg, msg_size, "variable '%s' has type %s; only integers, enums and "
-			 "char arrays can be set", key, type);
-		err = -EOPNOTSUPP;
-	}
-	if (err)
-		return err;
-	memcpy(var.data, buf, var.size);
-	return 0;
+	return policy_var_set_value(bpf_object__btf(obj), &var, eq + 1, msg, msg_size);
 }
 
-void policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size)
+static int type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size, int depth)
 {
 	const struct btf_type *t = btf__type_by_id(btf, type_id);
 	const char *name;
+	int err = 0;
 
-	while (t && btf_is_mod(t)) {
+	for (; t && btf_is_mod(t); depth++) {
+		if (depth >= POLICY_BTF_MAX_DEPTH)
+			goto loop;
 		type_id = t->type;
 		t = btf__type_by_id(btf, type_id);
 	}
 	if (!t) {
 		snprintf(buf, size, "?");
-		return;
+		return -ENOENT;
 	}
-	name = btf__name_by_offset(btf, t->name_off);
+	name = str_or_empty(btf__name_by_offset(btf, t->name_off));
 	if (btf_is_array(t)) {
 		char elem[48];
 
-		policy_var_type_name(btf, btf_array(t)->type, elem, sizeof(elem));
+		if (depth >= POLICY_BTF_MAX_DEPTH)
+			goto loop;
+		err = type_name(btf, btf_array(t)->type, elem, sizeof(elem), depth + 1);
 		snprintf(buf, size, "%s[%u]", elem, btf_array(t)->nelems);
 	} else if (btf_is_struct(t) || btf_is_union(t)) {
 		snprintf(buf, size, "%s %s", btf_is_struct(t) ? "struct" : "union",
@@ -251,6 +314,15 @@ void policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_
 	} else {
 		snprintf(buf, size, "%s", *name ? name : "?");
 	}
+	return err;
+loop:
+	snprintf(buf, size, "(type loop)");
+	return -ELOOP;
+}
+
+int policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size)
+{
+	return type_name(btf, type_id, buf, size, 0);
 }
 
 int policy_var_format(const struct btf *btf, const struct policy_var *var, char *buf,
@@ -261,7 +333,8 @@ int policy_var_format(const struct btf *btf, const struct policy_var *var, char 
 	const unsigned char *d = var->data;
 	size_t i, n;
 
-	if (t && (btf_is_int(t) || btf_is_any_enum(t)) && t->size <= 8 && var->size == t->size) {
+	if (t && (btf_is_int(t) || btf_is_any_enum(t)) && is_scalar_size(t->size) &&
+	    var->size == t->size) {
 		unsigned long long u = 0;
 
 		memcpy(&u, d, t->size);

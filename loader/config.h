@@ -5,7 +5,7 @@
  * ".rodata.NAME"-style siblings). "attach --set KEY=VALUE" writes one
  * before the object is loaded; "inspect" lists them.
  *
- * Values: integers (decimal, 0x hex, 0 octal; range-checked for the
+ * Values: integers (number.h: decimal or 0x hex, no octal; range-checked for the
  * variable's size and signedness), bools (true/false/1/0), enums (by
  * enumerator name or number) and char arrays (a string that fits with its
  * NUL). Other types (structs, arrays of non-char) cannot be --set.
@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 #include <bpf/libbpf.h>
+
+struct btf_type;
 
 struct policy_var {
 	const char *name;
@@ -43,8 +45,33 @@ int policy_find_var(struct bpf_object *obj, const char *name, struct policy_var 
  */
 int policy_set_var(struct bpf_object *obj, const char *assignment, char *msg, size_t msg_size);
 
-/* The variable's type as C ("int", "char[16]", "enum foo") */
-void policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
+/*
+ * Set @var (of @btf) from the text @value: policy_set_var() once the
+ * variable is found. 0 or -errno with a message in @msg.
+ */
+int policy_var_set_value(const struct btf *btf, const struct policy_var *var, const char *value,
+			 char *msg, size_t msg_size);
+
+/*
+ * The object's BTF is the object author's: every walk of it is bounded
+ * (a loop of typedefs or a self-containing array must not hang or
+ * recurse without end) and every size is checked against the buffer it
+ * goes to.
+ */
+#define POLICY_BTF_MAX_DEPTH	32
+
+/*
+ * The type under @id's modifiers and typedefs into @type, @id updated:
+ * 0, -ENOENT (an unknown id) or -ELOOP (more than POLICY_BTF_MAX_DEPTH).
+ */
+int policy_btf_skip_mods(const struct btf *btf, __u32 *id, const struct btf_type **type);
+
+/*
+ * The variable's type as C ("int", "char[16]", "enum foo"): 0, or
+ * -ENOENT ("?" in @buf) or -ELOOP ("(type loop)" in @buf). Names are the
+ * object's: escape them for output (text_escape()).
+ */
+int policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
 
 /*
  * The value as text: a number, a quoted string for char arrays, hex bytes

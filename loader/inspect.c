@@ -17,6 +17,24 @@
 #include "main.h"
 #include "policy.h"
 
+/*
+ * An object's string for the plain output, escaped (text_escape()): a
+ * name must not be able to rewrite the lines a reviewer reads. Rotating
+ * buffers, enough for one printf.
+ */
+static const char *esc_n(const char *s, size_t len)
+{
+	static char bufs[6][TEXT_ESCAPE_SIZE];
+	static unsigned int next;
+
+	return text_escape(s ? s : "", len, bufs[next++ % 6], TEXT_ESCAPE_SIZE);
+}
+
+static const char *esc(const char *s)
+{
+	return esc_n(s, SIZE_MAX);
+}
+
 static const char *map_type(enum bpf_map_type t)
 {
 	const char *s = libbpf_bpf_map_type_str(t);
@@ -47,14 +65,32 @@ static const char *prog_op(struct bpf_object *obj, const struct bpf_program *pro
 	return NULL;
 }
 
+struct vars_ctx {
+	const struct btf *btf;
+	char broken[TEXT_ESCAPE_SIZE];	/* the first variable whose type loops */
+};
+
+/* The type's name; a loop in the object's BTF is remembered for the error */
+static void var_type(struct vars_ctx *c, const struct policy_var *var, char *type, size_t size)
+{
+	const struct btf_type *t;
+	__u32 id = var->type_id;
+	bool loop;
+
+	loop = policy_var_type_name(c->btf, var->type_id, type, size) == -ELOOP;
+	loop |= policy_btf_skip_mods(c->btf, &id, &t) == -ELOOP;
+	if (loop && !c->broken[0])
+		text_escape(var->name, SIZE_MAX, c->broken, sizeof(c->broken));
+}
+
 static int var_json(const struct policy_var *var, void *ctx)
 {
-	const struct btf *btf = ctx;
+	struct vars_ctx *c = ctx;
 	char type[64], value[512];
 	int number;
 
-	policy_var_type_name(btf, var->type_id, type, sizeof(type));
-	number = policy_var_format(btf, var, value, sizeof(value));
+	var_type(c, var, type, sizeof(type));
+	number = policy_var_format(c->btf, var, value, sizeof(value));
 	jw_start_object(json_wtr);
 	jw_string_field(json_wtr, "name", var->name);
 	jw_string_field(json_wtr, "section", var->section);
@@ -77,14 +113,14 @@ static int var_json(const struct policy_var *var, void *ctx)
 
 static int var_plain(const struct policy_var *var, void *ctx)
 {
-	const struct btf *btf = ctx;
+	struct vars_ctx *c = ctx;
 	char type[64], value[512];
 	int number;
 
-	policy_var_type_name(btf, var->type_id, type, sizeof(type));
-	number = policy_var_format(btf, var, value, sizeof(value));
-	printf("\t%-8s %-20s %-16s = %s%s%s\n", var->section, var->name, type,
-	       number ? "" : "\"", value, number ? "" : "\"");
+	var_type(c, var, type, sizeof(type));
+	number = policy_var_format(c->btf, var, value, sizeof(value));
+	printf("\t%-8s %-20s %-16s = %s%s%s\n", esc(var->section), esc(var->name), esc(type),
+	       number ? "" : "\"", esc(value), number ? "" : "\"");
 	return 0;
 }
 
@@ -109,6 +145,7 @@ int do_inspect(int argc, char **argv)
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map, *ops;
+	struct vars_ctx vars = {};
 	const struct btf *btf;
 	const char *path, *name;
 	char match[64], pin[64];
@@ -122,17 +159,19 @@ int do_inspect(int argc, char **argv)
 	path = argv[0];
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
-		p_err("can't inspect policy %s: can't open the object: %s", path, strerror(errno));
+		p_err("can't inspect policy %s: can't open the object: %s", esc(path),
+		      strerror(errno));
 		return -1;
 	}
 	ops = fwctl_policy_ops_map(obj);
 	if (!ops) {
 		p_err("can't inspect policy %s: not a fwctl policy (no struct_ops map of type "
-		      "fwctl_bpf_ops)", path);
+		      "fwctl_bpf_ops)", esc(path));
 		bpf_object__close(obj);
 		return -1;
 	}
 	btf = bpf_object__btf(obj);
+	vars.btf = btf;
 	name = fwctl_policy_ops_field(obj, "name", &size);
 	flags = ops_u32(obj, "flags");
 	type = ops_u32(obj, "device_type");
@@ -166,8 +205,8 @@ int do_inspect(int argc, char **argv)
 		jw_name(json_wtr, "programs");
 		jw_start_array(json_wtr);
 	} else {
-		printf("%s: policy \"%.*s\" (ops map %s)\n", path, name ? (int)strnlen(name, size) : 0,
-		       name ? name : "", bpf_map__name(ops));
+		printf("%s: policy \"%s\" (ops map %s)\n", esc(path), esc_n(name, name ? size : 0),
+		       esc(bpf_map__name(ops)));
 		printf("\tmatch %s  prio %u  flags 0x%x\n", match, prio, flags);
 		printf("programs:\n");
 	}
@@ -182,8 +221,8 @@ int do_inspect(int argc, char **argv)
 			jw_uint_field(json_wtr, "insns", bpf_program__insn_cnt(prog));
 			jw_end_object(json_wtr);
 		} else {
-			printf("\t%-20s %-28s %-10s %zu insns\n", bpf_program__name(prog),
-			       bpf_program__section_name(prog), op ? op : "-",
+			printf("\t%-20s %-28s %-10s %zu insns\n", esc(bpf_program__name(prog)),
+			       esc(bpf_program__section_name(prog)), op ? op : "-",
 			       bpf_program__insn_cnt(prog));
 		}
 	}
@@ -210,22 +249,28 @@ int do_inspect(int argc, char **argv)
 			jw_end_object(json_wtr);
 		} else {
 			printf("\t%-20s %-12s key %u value %u max_entries %u  pin %s\n",
-			       bpf_map__name(map), map_type(bpf_map__type(map)),
+			       esc(bpf_map__name(map)), map_type(bpf_map__type(map)),
 			       bpf_map__key_size(map), bpf_map__value_size(map),
-			       bpf_map__max_entries(map), pin);
+			       bpf_map__max_entries(map), esc(pin));
 		}
 	}
 	if (json_output) {
 		jw_end_array(json_wtr);
 		jw_name(json_wtr, "config");
 		jw_start_array(json_wtr);
-		policy_for_each_var(obj, var_json, (void *)btf);
+		policy_for_each_var(obj, var_json, &vars);
 		jw_end_array(json_wtr);
+		if (vars.broken[0])
+			jw_string_field(json_wtr, "error", "a variable's type loops in the BTF");
 		jw_end_object(json_wtr);
 	} else {
 		printf("config (attach --set NAME=VALUE):\n");
-		policy_for_each_var(obj, var_plain, (void *)btf);
+		policy_for_each_var(obj, var_plain, &vars);
+		if (vars.broken[0])
+			p_err("can't inspect policy %s: variable %s: its type is more than %d levels "
+			      "deep (a loop in the object's BTF?)", esc(path), vars.broken,
+			      POLICY_BTF_MAX_DEPTH);
 	}
 	bpf_object__close(obj);
-	return 0;
+	return vars.broken[0] ? -1 : 0;
 }

@@ -80,7 +80,8 @@ static void jw_escape(json_writer_t *jw, const char *s, size_t len)
 		case '\b': fputs("\\b", jw->f); break;
 		case '\f': fputs("\\f", jw->f); break;
 		default:
-			if (c < 0x20)
+			/* bytes, not UTF-8: >= 0x80 as the code point of that value */
+			if (c < 0x20 || c >= 0x7f)
 				fprintf(jw->f, "\\u%04x", c);
 			else
 				fputc(c, jw->f);

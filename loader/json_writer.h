@@ -2,7 +2,11 @@
 /*
  * A small streaming JSON writer in the spirit of bpftool's: objects and
  * arrays nest, commas are inserted for the caller, strings are escaped,
- * and pretty mode indents by four spaces. Output is complete (balanced)
+ * and pretty mode indents by four spaces. Strings are taken as bytes (an
+ * object's names, a sender's comm): control characters, DEL and every
+ * byte >= 0x80 are written as \u00NN, so the output is always ASCII and
+ * valid JSON, and a reader gets each byte back as the code point of its
+ * value (U+0080..U+00FF), never invalid UTF-8. Output is complete (balanced)
  * only when every start has its end; jw_destroy() does not close them.
  */
 #ifndef FWCTL_BPF_LOADER_JSON_WRITER_H

@@ -131,13 +131,15 @@ static void print_prog_plain(const char *op, const struct prog_stats *s)
 
 static void print_policy_plain(const struct live_policy *p)
 {
+	char match[64], name[TEXT_ESCAPE_SIZE];
 	struct prog_stats f, d;
-	char match[64];
 
 	prog_stats(p->filter_prog_id, &f);
 	prog_stats(p->done_prog_id, &d);
 	format_match(p, match, sizeof(match));
-	printf("%d: %s  prio %u  match %s  link %u  map %u %s\n", p->order, p->name, p->prio, match,
+	/* the ops' name is whoever attached it's, not only the loader's */
+	text_escape(p->name, SIZE_MAX, name, sizeof(name));
+	printf("%d: %s  prio %u  match %s  link %u  map %u %s\n", p->order, name, p->prio, match,
 	       p->link_id, p->map_id, p->map_name);
 	if (p->pinned[0]) {
 		char when[64];
@@ -217,6 +219,7 @@ int do_stats(int argc, char **argv)
 {
 	struct live_policy *list = NULL;
 	bool enabled = bpf_stats_enabled();
+	char name[TEXT_ESCAPE_SIZE];
 	int n, i, j;
 
 	if (argc && is_help(argv[0]))
@@ -255,10 +258,11 @@ int do_stats(int argc, char **argv)
 			jw_end_object(json_wtr);
 			continue;
 		}
+		text_escape(list[i].name, SIZE_MAX, name, sizeof(name));
 		for (j = 0; j < 2; j++) {
 			if (!s[j].id)
 				continue;
-			printf("%-5d %-15s %-10s %12llu %14llu %10llu\n", list[i].order, list[i].name,
+			printf("%-5d %-15s %-10s %12llu %14llu %10llu\n", list[i].order, name,
 			       ops[j], (unsigned long long)s[j].run_cnt,
 			       (unsigned long long)s[j].run_time_ns,
 			       (unsigned long long)(s[j].run_cnt ? s[j].run_time_ns / s[j].run_cnt : 0));

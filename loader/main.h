@@ -58,6 +58,19 @@ int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The whole CLI, main() minus process setup; returns an exit code. */
 int fwctl_bpf_main(int argc, char **argv);
 
+/*
+ * Up to @len bytes of @s (stopping at a NUL) made safe for a terminal:
+ * printable ASCII as is, '\\' doubled, every other byte (control
+ * characters, DEL, bytes >= 0x80) as \xNN, so that an object's names
+ * cannot move the cursor, clear a line or hide a program from a reviewer.
+ * Truncated (at a whole escape) to fit @size with its NUL; returns @buf.
+ * 4 * strlen + 1 bytes always suffice. JSON output needs none of this:
+ * json_writer escapes every such byte itself.
+ */
+const char *text_escape(const char *s, size_t len, char *buf, size_t size);
+/* A name of at most 255 bytes escaped: TEXT_ESCAPE_SIZE bytes hold it */
+#define TEXT_ESCAPE_SIZE	(4 * 255 + 1)
+
 /* libbpf messages: warnings to stderr, debug with -v; the verifier log
  * of a failed load is also kept for load_failure_reason().
  */

@@ -23,6 +23,7 @@
 #include "mlx5_ifc_user.h"
 #include "mlx5_ifc_extra.h"
 #include "mlx5_names.h"
+#include "number.h"
 #include "rpc.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -449,19 +450,12 @@ int rpc_parse_hex(const char *s, uint8_t *buf, size_t size)
 	return n;
 }
 
+/* number.h's syntax; the callers' messages name the field and range */
 static int parse_uint(const char *s, uint64_t max, uint64_t *v)
 {
-	unsigned long long x;
-	char *end;
+	char msg[128];
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (*end || errno || x > max)
-		return -1;
-	*v = x;
-	return 0;
+	return parse_unsigned(NULL, s, 0, max, v, msg, sizeof(msg)) ? -1 : 0;
 }
 
 static const struct rpc_field *find_field(const struct rpc_field *f, size_t n, const char *name)
@@ -1081,13 +1075,45 @@ _Static_assert(__mlx5_bit_off(query_hca_cap_in, other_function) ==
 	       __mlx5_bit_off(set_hca_cap_in, function_id),
 	       "SET_HCA_CAP's function fields apply to QUERY_HCA_CAP as they are");
 
+int rpc_current_caps(const void *out, uint32_t out_len, uint32_t buf_len, void *caps,
+		     char *msg, size_t size)
+{
+	size_t need = MLX5_ST_SZ_BYTES(query_hca_cap_out);
+	size_t len = out_len < buf_len ? out_len : buf_len;
+	const char *sname;
+	uint8_t status;
+
+	if (len < OUT_HDR_LEN) {
+		snprintf(msg, size, "QUERY_HCA_CAP returned %u bytes, not even the %u of the "
+			 "output header", out_len, (unsigned int)OUT_HDR_LEN);
+		return -1;
+	}
+	status = MLX5_GET(mbox_out_hdr, out, status);
+	if (status) {
+		sname = mlx5_status_name(status);
+		snprintf(msg, size, "QUERY_HCA_CAP status %s (0x%x) syndrome 0x%x",
+			 sname ? sname : "UNKNOWN", status, MLX5_GET(mbox_out_hdr, out, syndrome));
+		return -1;
+	}
+	/* a short OK (a policy's REPLY, a truncating driver): caps we never read */
+	if (len < need) {
+		snprintf(msg, size, "QUERY_HCA_CAP returned status OK with %zu bytes, fewer than "
+			 "the %zu of the current caps; refusing to write back caps it did not "
+			 "return", len, need);
+		return -1;
+	}
+	memcpy(caps, MLX5_ADDR_OF(query_hca_cap_out, out, capability),
+	       MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability));
+	return 0;
+}
+
 /* SET_HCA_CAP: the current caps the command leaves unchanged, into @caps */
 static int read_caps(int fd, const struct rpc_request *req, const char *path, void *caps)
 {
 	uint8_t in[MLX5_ST_SZ_BYTES(query_hca_cap_in)] = {};
-	uint32_t out_len = MLX5_ST_SZ_BYTES(query_hca_cap_out);
-	uint8_t *out = calloc(1, out_len);
-	const char *sname;
+	uint32_t buf_len = MLX5_ST_SZ_BYTES(query_hca_cap_out), out_len = buf_len;
+	uint8_t *out = calloc(1, buf_len);
+	char msg[256];
 	int i, ret;
 
 	if (!out) {
@@ -1107,16 +1133,9 @@ static int read_caps(int fd, const struct rpc_request *req, const char *path, vo
 			    path);
 		goto out;
 	}
-	if (MLX5_GET(mbox_out_hdr, out, status)) {
-		sname = mlx5_status_name(MLX5_GET(mbox_out_hdr, out, status));
-		p_err("can't read the current caps for SET_HCA_CAP: QUERY_HCA_CAP status %s (0x%x) syndrome 0x%x",
-		      sname ? sname : "UNKNOWN", MLX5_GET(mbox_out_hdr, out, status),
-		      MLX5_GET(mbox_out_hdr, out, syndrome));
-		ret = -1;
-		goto out;
-	}
-	memcpy(caps, MLX5_ADDR_OF(query_hca_cap_out, out, capability),
-	       MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability));
+	ret = rpc_current_caps(out, out_len, buf_len, caps, msg, sizeof(msg));
+	if (ret)
+		p_err("can't read the current caps for SET_HCA_CAP: %s", msg);
 out:
 	free(out);
 	return ret ? -1 : 0;
@@ -1165,6 +1184,7 @@ int do_rpc(int argc, char **argv)
 		ret = -1;
 		goto out;
 	}
+	ret = -1;	/* every failure below, until the RPC's own result */
 	if (req->opcode == MLX5_CMD_OP_SET_HCA_CAP) {
 		caps = calloc(1, MLX5_FLD_SZ_BYTES(set_hca_cap_in, capability));
 		if (!caps) {

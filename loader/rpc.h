@@ -89,6 +89,16 @@ uint16_t rpc_cap_query_op_mod(const struct rpc_request *req);
  */
 void rpc_encode(const struct rpc_request *req, const void *caps, void *in, size_t in_len);
 
+/*
+ * SET_HCA_CAP: the current caps from QUERY_HCA_CAP's reply @out (the
+ * driver returned @out_len bytes into a buffer of @buf_len) into @caps
+ * (MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)). 0, or -1 with the
+ * reason in @msg: no header, a failed status, or a reply shorter than
+ * the caps (SET_HCA_CAP would write zeroes back for what is missing).
+ */
+int rpc_current_caps(const void *out, uint32_t out_len, uint32_t buf_len, void *caps,
+		     char *msg, size_t size);
+
 enum rpc_kind {
 	RPC_DEC,	/* number */
 	RPC_HEX,	/* number shown in hex (width: digits) */

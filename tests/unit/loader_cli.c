@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "loader_cli.h"
 #include "main.h"
@@ -36,4 +41,41 @@ int cli_(const char *const *args, int n)
 	slurp(cr_get_redirected_stdout(), out, sizeof(out));
 	slurp(cr_get_redirected_stderr(), err, sizeof(err));
 	return rc;
+}
+
+struct child_out {
+	char out[sizeof(out)], err[sizeof(err)];
+};
+
+int cli_child_(unsigned int timeout, const char *const *args, int n)
+{
+	struct child_out *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status, rc;
+	pid_t pid;
+
+	if (shared == MAP_FAILED)
+		return -SIGABRT;
+	shared->out[0] = shared->err[0] = '\0';
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		munmap(shared, sizeof(*shared));
+		return -SIGABRT;
+	}
+	if (!pid) {
+		alarm(timeout);
+		rc = cli_(args, n);
+		memcpy(shared->out, out, sizeof(out));
+		memcpy(shared->err, err, sizeof(err));
+		_exit(rc & 0xff);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	memcpy(out, shared->out, sizeof(out));
+	memcpy(err, shared->err, sizeof(err));
+	out[sizeof(out) - 1] = err[sizeof(err) - 1] = '\0';
+	munmap(shared, sizeof(*shared));
+	return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
 }

@@ -19,4 +19,14 @@ void slurp(FILE *f, char *buf, size_t size);
 int cli_(const char *const *args, int n);
 #define cli(...) ({ const char *a_[] = { __VA_ARGS__ }; cli_(a_, sizeof(a_) / sizeof(a_[0])); })
 
+/*
+ * cli_() in a child process killed after @timeout seconds (SIGALRM), for
+ * input that may crash or hang the loader: the exit code, or minus the
+ * signal that ended it (-SIGALRM: the timeout, -SIGSEGV: a crash). out
+ * and err as cli() (empty when the child died).
+ */
+int cli_child_(unsigned int timeout, const char *const *args, int n);
+#define cli_child(timeout, ...) \
+	({ const char *a_[] = { __VA_ARGS__ }; cli_child_(timeout, a_, sizeof(a_) / sizeof(a_[0])); })
+
 #endif

@@ -632,6 +632,50 @@ Test(loader_rpc, a_failed_status_or_a_short_reply_decodes_no_fields)
 	cr_assert_eq(rep.len, 16);
 }
 
+/*
+ * SET_HCA_CAP reads the current caps first and writes them all back: a
+ * QUERY_HCA_CAP answer with status OK but shorter than the caps (a
+ * policy's REPLY of a bare header) must be refused, not taken as zeroes.
+ * The old read_caps() copied the capability whatever out_len said.
+ */
+Test(loader_rpc, set_hca_cap_refuses_a_short_ok_answer_to_its_query)
+{
+	size_t cap_len = MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability);
+	uint32_t full = MLX5_ST_SZ_BYTES(query_hca_cap_out);
+	uint8_t *caps = calloc(1, cap_len);
+	char msg[256];
+
+	cr_assert(caps);
+	memset(reply, 0, sizeof(reply));
+	memset(MLX5_ADDR_OF(query_hca_cap_out, reply, capability), 0x5a, cap_len);
+
+	/* a REPLY of the 16-byte header, status OK */
+	cr_assert_eq(rpc_current_caps(reply, 16, full, caps, msg, sizeof(msg)), -1);
+	cr_assert(strstr(msg, "QUERY_HCA_CAP returned status OK with 16 bytes, fewer than the "
+			 "4112 of the current caps"), "%s", msg);
+	cr_assert_eq(caps[0], 0, "caps taken from a short reply");
+	/* one byte short */
+	cr_assert_eq(rpc_current_caps(reply, full - 1, full, caps, msg, sizeof(msg)), -1);
+	/* the driver claims the full length, the buffer held less */
+	cr_assert_eq(rpc_current_caps(reply, full, 16, caps, msg, sizeof(msg)), -1);
+	/* less than a header */
+	cr_assert_eq(rpc_current_caps(reply, 8, full, caps, msg, sizeof(msg)), -1);
+	cr_assert(strstr(msg, "not even the 16 of the output header"), "%s", msg);
+
+	/* a failed status is named */
+	MLX5_SET(mbox_out_hdr, reply, status, FWCTL_MLX5_STAT_BAD_PARAM_ERR);
+	MLX5_SET(mbox_out_hdr, reply, syndrome, 0x1234);
+	cr_assert_eq(rpc_current_caps(reply, full, full, caps, msg, sizeof(msg)), -1);
+	cr_assert(strstr(msg, "QUERY_HCA_CAP status BAD_PARAM_ERR (0x3) syndrome 0x1234"), "%s",
+		  msg);
+
+	/* the whole answer: the caps, byte for byte */
+	MLX5_SET(mbox_out_hdr, reply, status, 0);
+	cr_assert_eq(rpc_current_caps(reply, full, full, caps, msg, sizeof(msg)), 0);
+	cr_assert(!memcmp(caps, MLX5_ADDR_OF(query_hca_cap_out, reply, capability), cap_len));
+	free(caps);
+}
+
 /* Printing */
 
 Test(loader_rpc, text_has_the_status_line_then_the_fields)

@@ -18,12 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fwctl/bpf.h>
+
 #include "fwctl.h"
 #include "sim.h"
 
 #define LOADER	"build/fwctl-bpf"
 #define ROOT	"/sys/fs/bpf/loader_rpc_test"
 #define READONLY "build/policies/generic__readonly.bpf.o"
+#define HOOK	"build/hook_policy.bpf.o"
 
 static char out[64 * 1024], err[64 * 1024];
 static char dev0[32];	/* fwctlN of sim0 */
@@ -59,6 +62,9 @@ static int sh(const char *fmt, ...)
 
 static void detach(void)
 {
+	if (system(LOADER " detach hcashort >/dev/null 2>&1")) {
+		/* nothing was attached */
+	}
 	if (system(LOADER " detach readonly >/dev/null 2>&1"))
 		return;	/* nothing was attached */
 }
@@ -331,6 +337,37 @@ Test(loader_rpc, set_hca_cap_of_the_own_function_reports_the_firmware_refusal)
 	cr_assert(strstr(out, "status BAD_PARAM_ERR (0x3) syndrome 0x5a0d0012"), "%s", out);
 	query_caps(fd, 0, after);
 	cr_assert(!memcmp(before, after, sizeof(before)), "a refused SET_HCA_CAP changed the caps");
+	close(fd);
+}
+
+/*
+ * A policy REPLYing to QUERY_HCA_CAP with a bare OK header: the old loader
+ * took the missing caps as zeroes and wrote them back with SET_HCA_CAP.
+ */
+Test(loader_rpc, set_hca_cap_refuses_a_short_ok_answer_to_its_caps_query)
+{
+	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
+	static uint8_t after[sizeof(before)];
+	int k = sim_add_private(), fd;
+	char dev[32];
+
+	cr_assert(k >= 0, "%s", strerror(-k));
+	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
+	dev[strcspn(dev, "\n")] = '\0';
+	fd = sim_open(k);
+	cr_assert(fd >= 0);
+	query_caps(fd, 1, before);
+	cr_assert_eq(sh(LOADER " attach " HOOK " --name hcashort --device %s --set match_opcode=%d "
+			"--set reply_len=16 --set verdict=%d", dev, MLX5_CMD_OP_QUERY_HCA_CAP,
+			FWCTL_BPF_REPLY), 0, "%s", err);
+	cr_assert_eq(sh(LOADER " rpc %s --scope configuration SET_HCA_CAP other_function=1 "
+			"function_id=1 log_max_qp=16", dev), 1, "%s%s", out, err);
+	cr_assert(strstr(err, "can't read the current caps for SET_HCA_CAP: QUERY_HCA_CAP returned "
+			      "status OK with 16 bytes, fewer than the 4112 of the current caps"),
+		  "%s", err);
+	cr_assert_eq(sh(LOADER " detach hcashort"), 0, "%s", err);
+	query_caps(fd, 1, after);
+	cr_assert(!memcmp(before, after, sizeof(before)), "the VF's caps changed");
 	close(fd);
 }
 
