@@ -64,7 +64,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk tests/*/*.mk)
 
-.PHONY: all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
+.PHONY: install all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -208,3 +208,32 @@ demo: deps all
 
 clean:
 	rm -rf $(BUILD)
+
+# What the fwctl-bpf Debian package ships (debian/ calls this with
+# DESTDIR); the kernel modules are fwctl-bpf-dkms's. The systemd units
+# are installed by debhelper from systemd/.
+PREFIX     ?= /usr
+SBINDIR    := $(PREFIX)/sbin
+DATADIR    := $(PREFIX)/share/fwctl-bpf
+POLICYDIR  := $(PREFIX)/lib/fwctl-bpf/policies
+SDKDIR     := $(PREFIX)/include/fwctl-bpf
+INSTALL    ?= install
+
+install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_names.h
+	$(INSTALL) -D -m 0755 $(BUILD)/fwctl-bpf $(DESTDIR)$(SBINDIR)/fwctl-bpf
+	$(INSTALL) -D -m 0644 docs/fwctl-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/fwctl-bpf.8
+	$(INSTALL) -D -m 0644 loader/bash-completion/fwctl-bpf \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/fwctl-bpf
+	$(INSTALL) -d $(DESTDIR)$(SDKDIR)/mlx5 $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/policies
+	$(INSTALL) -m 0644 bpf/*.h $(DESTDIR)$(SDKDIR)/
+	$(INSTALL) -m 0644 $(BUILD)/include/mlx5/*.h $(DESTDIR)$(SDKDIR)/mlx5/
+	$(INSTALL) -m 0644 $(POLICY_OBJS) $(DESTDIR)$(POLICYDIR)/
+	$(INSTALL) -m 0644 $(POLICY_SRCS) $(DESTDIR)$(DATADIR)/policies/
+	sed -e 's|^FWCTL_BPF=.*|FWCTL_BPF=$(SBINDIR)/fwctl-bpf|' \
+	    -e 's|^OBJ=.*|OBJ=$(POLICYDIR)|' \
+	    -e 's|^NAMES_H=.*|NAMES_H=$(SDKDIR)/mlx5/fwctl_mlx5_names.h|' \
+	    -e 's|default: build/fwctl-bpf of this checkout|default: $(SBINDIR)/fwctl-bpf|' \
+	    -e 's|default: build/policies|default: $(POLICYDIR)|' \
+	    -e 's|policies/site-baseline.sh|fwctl-bpf-site-baseline|' \
+	    policies/site-baseline.sh >$(BUILD)/site-baseline
+	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
