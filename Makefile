@@ -64,7 +64,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk tests/*/*.mk)
 
-.PHONY: install all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
+.PHONY: deb install all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -92,6 +92,15 @@ kernel: deps
 kernel-compile-test: deps
 	$(Q)scripts/kernel.sh compile-test
 
+# A source tree made by make deb carries the files generated from the
+# kernel in gen/ (its build needs no kernel, no network, no deps);
+# otherwise they come from the test kernel's build and source.
+ifneq ($(wildcard gen/vmlinux.h),)
+$(GENERATED): $(BUILD)/%: gen/%
+	$(call msg,COPY,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $(dir $<)*.h $(@D)/
+else
 # The kernel's artifact directory, rewritten only when it changes so that
 # everything generated from the kernel is rebuilt only then.
 $(BUILD)/kernel-dir: FORCE | deps
@@ -121,6 +130,7 @@ $(BUILD)/include/fwctl/fwctl.h: $(BUILD)/kernel-dir
 	$(call msg,COPY,$(@D))
 	$(Q)mkdir -p $(@D)
 	$(Q)src=$$(scripts/kernel.sh source) && cp $$src/include/uapi/fwctl/*.h $(@D)/
+endif
 
 
 # How every BPF object and skeleton in the tree is built (the .mk files
@@ -209,10 +219,23 @@ demo: deps all
 clean:
 	rm -rf $(BUILD)
 
+# The Debian packages, with Debian's tooling, from a copy of the tracked
+# files plus the kernel-generated headers (gen/): build/deb/*.deb, then
+# lintian (errors fail).
+deb: $(GENERATED)
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src/gen
+	$(Q)git ls-files -z | xargs -0 cp -a --parents -t $(BUILD)/deb/src
+	$(Q)cd $(BUILD) && cp -a --parents vmlinux.h include deb/src/gen/
+	$(Q)cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	$(Q)lintian --fail-on error $(BUILD)/deb/*.changes
+	$(Q)ls $(BUILD)/deb/*.deb
+
 # What the fwctl-bpf Debian package ships (debian/ calls this with
-# DESTDIR); the kernel modules are fwctl-bpf-dkms's. The systemd units
-# are installed by debhelper from systemd/.
+# DESTDIR); the kernel modules are fwctl-bpf-dkms's.
 PREFIX     ?= /usr
+UNITDIR    ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),\
+		   /lib/systemd/system)
 SBINDIR    := $(PREFIX)/sbin
 DATADIR    := $(PREFIX)/share/fwctl-bpf
 POLICYDIR  := $(PREFIX)/lib/fwctl-bpf/policies
@@ -221,7 +244,8 @@ INSTALL    ?= install
 
 install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_names.h
 	$(INSTALL) -D -m 0755 $(BUILD)/fwctl-bpf $(DESTDIR)$(SBINDIR)/fwctl-bpf
-	$(INSTALL) -D -m 0644 docs/fwctl-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/fwctl-bpf.8
+	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 docs/fwctl-bpf.8 \
+		docs/fwctl-bpf-site-baseline.8
 	$(INSTALL) -D -m 0644 loader/bash-completion/fwctl-bpf \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/fwctl-bpf
 	$(INSTALL) -d $(DESTDIR)$(SDKDIR)/mlx5 $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/policies
@@ -237,3 +261,4 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	    -e 's|policies/site-baseline.sh|fwctl-bpf-site-baseline|' \
 	    policies/site-baseline.sh >$(BUILD)/site-baseline
 	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
+	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service
