@@ -262,3 +262,6 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	    policies/site-baseline.sh >$(BUILD)/site-baseline
 	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service
+	$(INSTALL) -D -m 0644 etc/default-fwctl-bpf $(DESTDIR)/etc/default/fwctl-bpf
+	$(INSTALL) -D -m 0644 etc/modprobe.d-fwctl-bpf.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/fwctl-bpf/examples/modprobe.d/fwctl-bpf.conf
