@@ -894,7 +894,7 @@ int do_swap(int argc, char **argv)
 	char dir[PATH_MAX], path[PATH_MAX], staging[PATH_MAX], msg[PATH_MAX + 128];
 	uint32_t link_id, map_id;
 	int link_fd = -1, old_fd = -1, ret = -1, err, lock, nr_writes, pinned;
-	bool staged = false;
+	bool staged = false, replaced;
 
 	if (argc && is_help(argv[0]))
 		return help_swap();
@@ -982,6 +982,16 @@ int do_swap(int argc, char **argv)
 	if (write_carried_sets(o.name, writes, nr_writes, false))
 		goto undo;
 
+	/*
+	 * A new ring: the old one's records reach the store now, or nothing
+	 * changes; those of the RPCs until the update, after it.
+	 */
+	replaced = ring_replaced(obj, o.name);
+	if (replaced && audit_handover(o.name, false)) {
+		p_err("can't swap policy %s: the unread records of its audit ring could not be "
+		      "stored (run \"%s audit collect\"): nothing changed", o.name, bin_name);
+		goto undo;
+	}
 	uopts.old_map_fd = old_fd;
 	err = bpf_link_update(link_fd, bpf_map__fd(fwctl_policy_ops_map(obj)), &uopts);
 	if (err) {
@@ -989,8 +999,9 @@ int do_swap(int argc, char **argv)
 		goto undo;
 	}
 	staged = false;
-	if (ring_replaced(obj, o.name))
-		audit_handover(o.name);	/* the old ring's records, before its pin goes */
+	if (replaced && audit_handover(o.name, true))
+		p_info("Warning: records of policy %s's old audit ring written during the swap "
+		       "are lost with its pin", o.name);
 	commit_pins(dir);
 	audit_mark_attached(o.name);
 	live_policy_read_map(bpf_map__fd(fwctl_policy_ops_map(obj)), &new);
@@ -1086,7 +1097,14 @@ int do_detach(int argc, char **argv)
 		}
 	}
 	if (dir[0]) {
-		audit_handover(what);	/* a recorder's unread records, before its pin goes */
+		/* a recorder's unread records, before its pin goes; or the pin stays */
+		err = audit_handover(what, true);
+		if (err) {
+			p_err("can't detach policy %s: detached, but its audit ring keeps records "
+			      "not yet stored: %s stays pinned (run \"%s audit collect\", then "
+			      "detach %s again)", what, dir, bin_name, what);
+			goto out;
+		}
 		err = remove_pin_dir(dir);
 		if (err) {
 			p_err("can't detach policy %s: detached, but can't remove %s: %s",

@@ -453,7 +453,8 @@ static int rebuild_rb(struct collector *c)
 			err = ring_buffer__add(c->rb, s->ring_fd, on_record, s);
 		}
 	}
-	c->rebuild = false;
+	/* a ring set that failed is retried at the next scan, not given up */
+	c->rebuild = err != 0;
 	return err;
 }
 
@@ -619,12 +620,25 @@ static void collector_free(struct collector *c)
 	audit_store_close(&c->store);
 }
 
+int audit_store_trusted(const char *dir)
+{
+	char msg[PATH_MAX + 128];
+	int err = check_pin_dir(dir, msg, sizeof(msg));
+
+	if (err && err != -ENOENT)
+		p_err("refusing the audit store: %s", msg);
+	return err == -ENOENT ? 0 : err;
+}
+
 static int collector_open(struct collector *c, const char *dir)
 {
 	pid_t holder = 0;
 	int err;
 
 	audit_boot_id(c->boot_id);
+	err = audit_store_trusted(dir);
+	if (err)
+		return err;
 	err = audit_store_open(&c->store, dir, &holder);
 	if (err == -EWOULDBLOCK) {
 		p_err("can't collect the audit trail into %s: another consumer (pid %d) does",
@@ -675,7 +689,7 @@ static int collect_once(struct collector *c)
 	return save_state(c) ?: err;
 }
 
-int audit_handover(const char *name)
+int audit_handover(const char *name, bool retire)
 {
 	struct collector *c;
 	pid_t holder = 0;
@@ -685,21 +699,31 @@ int audit_handover(const char *name)
 
 	if (pin_path(ring, sizeof(ring), name, FWCTL_AUDIT_RING_MAP) || access(ring, F_OK))
 		return 0;	/* not a recorder */
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 20; i++, sleep_ms(100)) {
+		bool busy = audit_store_busy(dir, &holder);
+
+		bool held_ex;
+
 		dfd = open_dir_of(name);
 		if (dfd < 0)
 			return 0;
 		err = flock(dfd, LOCK_EX | LOCK_NB) ? -errno : 0;
+		/* a query holds the lock shared; a consumer exclusively */
+		held_ex = err == -EWOULDBLOCK && flock(dfd, LOCK_SH | LOCK_NB);
 		close(dfd);
-		if (err == -EWOULDBLOCK)
-			return 0;	/* a consumer holds the ring: it drains it */
-		if (!audit_store_busy(dir, &holder))
-			break;
-		sleep_ms(100);		/* a consumer runs: it picks the ring up */
+		if (held_ex && busy)
+			return 0;	/* the running consumer holds the ring: it drains it */
+		if (!err && !busy)
+			break;		/* no consumer: drain it here */
+		/* a query's lock, or a consumer not yet on the ring: wait */
 	}
 	if (i == 20) {
-		p_info("Warning: the audit consumer (pid %d) did not take the ring of %s: "
-		       "its unread records are lost", (int)holder, name);
+		if (holder)
+			p_err("the audit consumer (pid %d) did not take the ring of %s",
+			      (int)holder, name);
+		else
+			p_err("the ring of %s is held by another process (a consumer of another "
+			      "store?)", name);
 		return -EBUSY;
 	}
 	c = calloc(1, sizeof(*c));
@@ -709,7 +733,7 @@ int audit_handover(const char *name)
 	err = collector_open(c, dir);
 	if (!err) {
 		err = collect_once(c);
-		for (i = 0; i < c->nr; i++) {
+		for (i = 0; retire && i < c->nr; i++) {
 			struct audit_ring_state *st = state_of(&c->src[i]);
 
 			if (st)
@@ -721,7 +745,8 @@ int audit_handover(const char *name)
 			       (unsigned long long)c->delivered, name, dir);
 	}
 	if (err)
-		p_info("Warning: the unread records of %s's audit ring may be lost", name);
+		p_err("the unread records of %s's audit ring could not be stored in %s: %s",
+		      name, dir, strerror(-err));
 	collector_free(c);
 	free(c);
 	return err;
@@ -808,6 +833,7 @@ static void install_signals(void)
 
 static int follow(struct collector *c)
 {
+	bool first = true;
 	int err = 0;
 
 	install_signals();
@@ -820,6 +846,11 @@ static int follow(struct collector *c)
 				      strerror(-err));
 		}
 		cycle(c, 200);
+		if (first) {
+			/* rings a killed consumer saw go: final as last seen */
+			retire_unseen(c);
+			first = false;
+		}
 		save_state(c);
 	}
 	return collect_once(c);	/* the rest, and what is still pending */

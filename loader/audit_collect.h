@@ -39,10 +39,19 @@ void audit_mark_attached(const char *name);
 /*
  * Before a detach or a swap unpins @name's ring: make sure what it holds
  * reaches the store. A consumer that holds the ring drains it itself once
- * the pin is gone; with no consumer, drain it here. Returns 0, or -errno
- * when records could not be saved (they are then reported, not hidden).
+ * the pin is gone; with no consumer, drain it here, and with @retire mark
+ * the ring retired in the store's state (its last drain). Returns 0, or
+ * -errno when the records could not be saved: the caller must then keep
+ * the ring pinned.
  */
-int audit_handover(const char *name);
+int audit_handover(const char *name, bool retire);
+
+/*
+ * 0 if the store @dir is absent or safe to trust: a directory, no
+ * symlink, owned by root or by us, writable by no one else; else it says
+ * why and returns -errno.
+ */
+int audit_store_trusted(const char *dir);
 
 int do_audit_collect(int argc, char **argv);
 

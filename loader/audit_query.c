@@ -177,16 +177,20 @@ static bool account_live(const struct recorder_view *v, const struct audit_ring_
 		return false;
 	}
 	ok = (long long)sum + (long long)dropped == want;
-	fprintf(stderr, "audit: %s: delivered %llu + waiting %llu + lost %llu = %llu, kernel "
+	fprintf(stderr, "audit: %s: delivered %llu + waiting %llu + lost %llu%s = %llu, kernel "
 		"decisions since seq %llu: %lld%s\n", v->name,
 		(unsigned long long)delivered, (unsigned long long)v->waiting,
-		(unsigned long long)s->lost, (unsigned long long)sum,
+		(unsigned long long)s->lost, dropped ? " + dropped" : "",
+		(unsigned long long)(sum + dropped),
 		(unsigned long long)(s->first ?: s->base), want,
-		ok ? " (reconciled)" :
-		" (MISMATCH: a device the recorder does not match, or RPCs in flight)");
+		!ok ? " (MISMATCH: a device the recorder does not match, or RPCs in flight)" :
+		dropped ? " (accounted, NOT all stored)" : " (reconciled)");
+	/* counted is not stored: a dropped record is a hole in the trail */
 	if (dropped)
-		fprintf(stderr, "audit: %s: %llu records the consumer took but could not store "
-			"(see its log)\n", v->name, (unsigned long long)dropped);
+		fprintf(stderr, "audit: %s: DROPPED: %llu records the consumer took from the ring "
+			"but could not store (see its log)\n", v->name,
+			(unsigned long long)dropped);
+	ok = ok && !dropped;
 	if (delivered + dropped + v->waiting < s->records)
 		fprintf(stderr, "audit: %s: GAP: %llu records left the ring without reaching the "
 			"store (another reader of the ring, or the store's state.json was lost)\n",
@@ -205,8 +209,13 @@ static bool account_retired(const struct audit_ring_state *st)
 		"records written + lost%s\n", st->recorder, st->ring_id,
 		(unsigned long long)st->delivered, (unsigned long long)st->lost,
 		(unsigned long long)(st->written + st->lost),
-		ok ? " (complete)" : " (GAP: records destroyed unread)");
-	return ok;
+		!ok ? " (GAP: records destroyed unread)" :
+		st->dropped ? " (NOT all stored)" : " (complete)");
+	if (st->dropped)
+		fprintf(stderr, "audit: %s (retired ring %u): DROPPED: %llu records the consumer "
+			"took from the ring but could not store\n", st->recorder, st->ring_id,
+			(unsigned long long)st->dropped);
+	return ok && !st->dropped;
 }
 
 static int account(const char *dir)
@@ -258,6 +267,8 @@ int do_audit(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	dir = audit_store_dir(q.store);
+	if (audit_store_trusted(dir))
+		return -1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -168,6 +168,7 @@ static int rotate(struct audit_store *s)
 
 int audit_store_append(struct audit_store *s, const char *buf, size_t len)
 {
+	off_t start;
 	int err;
 
 	if (!len)
@@ -177,18 +178,31 @@ int audit_store_append(struct audit_store *s, const char *buf, size_t len)
 		if (err)
 			return err;
 	}
+	start = s->size;
 	while (len) {
 		ssize_t n = write(s->log_fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			goto undo;
+		}
 		buf += n;
 		len -= n;
 		s->size += n;
 	}
-	return fdatasync(s->log_fd) ? -errno : 0;
+	if (!fdatasync(s->log_fd))
+		return 0;
+	err = -errno;
+undo:
+	/*
+	 * The caller writes the whole buffer again: no half line, no line
+	 * twice (a failed fdatasync does not tell which pages reached the disk).
+	 */
+	if (!ftruncate(s->log_fd, start))
+		s->size = start;
+	return err;
 }
 
 /* State */
@@ -291,8 +305,16 @@ int audit_state_save(const char *dir, const struct audit_state *st)
 	json_object_put(o);
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
+		return err;
+	}
+	/* the rename itself reaches the disk */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		err = fsync(fd) ? -errno : 0;
+		close(fd);
+	}
 	return err;
 }
 

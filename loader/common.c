@@ -308,7 +308,7 @@ int mkdir_p(const char *path)
 static int check_dir_stat(const struct stat *st, const char *path, char *msg, size_t size)
 {
 	if (S_ISLNK(st->st_mode)) {
-		snprintf(msg, size, "%s is a symlink; the pin tree holds none (refusing to follow it)",
+		snprintf(msg, size, "%s is a symlink (refusing to follow it)",
 			 path);
 		return -ELOOP;
 	}
@@ -318,7 +318,7 @@ static int check_dir_stat(const struct stat *st, const char *path, char *msg, si
 	}
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		snprintf(msg, size, "%s is owned by uid %u, not by root: anyone who owns it can "
-			 "replace the pins in it (chown root %s)", path, (unsigned int)st->st_uid,
+			 "replace what is in it (chown root %s)", path, (unsigned int)st->st_uid,
 			 path);
 		return -EPERM;
 	}

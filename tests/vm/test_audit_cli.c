@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -419,12 +421,18 @@ Test(audit_cli, write_errors_are_errors)
 	free(out);
 
 	/* a full store: the consumer says so, and the accounting shows the hole */
-	sh("rm -rf " STORE " && mkdir -p " STORE " && mount -t tmpfs -o size=8k tmpfs " STORE);
+	sh("rm -rf " STORE " && mkdir -p " STORE " && mount -t tmpfs -o size=8k,mode=0750 tmpfs " STORE);
 	free(capture(LOADER " audit collect"));	/* lock + state: the 2 pages */
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
 	out = run(LOADER " audit collect 2>&1", &rc);
 	cr_assert_eq(rc, 1, "%s", out);
 	cr_assert(strstr(out, "No space left on device"), "%s", out);
+	free(out);
+	/* the full store itself: whatever its state says, not "reconciled" */
+	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "DROPPED: ") || strstr(out, "GAP: "), "%s", out);
+	cr_assert_null(strstr(out, "(reconciled)"), "%s", out);
 	free(out);
 	sh("umount " STORE);
 	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
@@ -494,4 +502,99 @@ Test(audit_cli, a_running_consumer_follows_a_swapped_ring)
 		  "%s", out);
 	free(out);
 	close(fd);
+}
+
+/* A query holds the recorder's directory shared while it counts its ring */
+static int hold_like_a_query(const char *name)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/fs/bpf/fwctl/%s", name);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(fd, 0, "%s", path);
+	cr_assert_eq(flock(fd, LOCK_SH), 0);
+	return fd;
+}
+
+/* A query at the moment of a detach is no consumer: the records still go to the store */
+Test(audit_cli, a_detach_during_a_query_keeps_the_ring_until_it_is_stored)
+{
+	int fd = sim_open(0), lock, rc;
+	char *out;
+
+	attach_stack();
+	mixed_workload(fd);
+	lock = hold_like_a_query("observe");
+	out = run(LOADER " detach observe 2>&1", &rc);
+	cr_assert_eq(rc, 1, "the ring could not be stored: %s", out);
+	cr_assert(strstr(out, "stays pinned"), "%s", out);
+	free(out);
+	cr_assert_eq(access("/sys/fs/bpf/fwctl/observe/fwctl_audit", F_OK), 0);
+	close(lock);
+	sh(LOADER " detach observe >/dev/null");
+	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	cr_assert_eq(lines(out), 3, "every record stored:\n%s", out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert(strstr(out, "(complete)"), "%s", out);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	close(fd);
+}
+
+/* A swap that would replace a ring it cannot store changes nothing */
+Test(audit_cli, a_swap_that_cannot_store_the_old_ring_changes_nothing)
+{
+	int fd = sim_open(0), lock, rc;
+	char *before, *after, *out;
+
+	attach_stack();
+	nops(fd, 2);
+	before = capture(LOADER " list | grep -w observe");
+	lock = hold_like_a_query("observe");
+	out = run(LOADER " swap observe " OBSERVE_TINY " 2>&1", &rc);
+	close(lock);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "nothing changed"), "%s", out);
+	free(out);
+	after = capture(LOADER " list | grep -w observe");
+	cr_assert_str_eq(before, after, "the old policy and ring run on");
+	free(before);
+	free(after);
+	nops(fd, 1);
+	free(capture(LOADER " audit collect"));
+	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	cr_assert_eq(lines(out), 3, "%s", out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert(strstr(out, "(reconciled)"), "%s", out);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	close(fd);
+}
+
+/* A store anyone can write could be made to lie: refused, by consumer and queries */
+Test(audit_cli, an_unsafe_store_is_refused)
+{
+	int rc;
+	char *out;
+
+	attach_stack();
+	sh("mkdir -p " STORE " && chmod 0777 " STORE);
+	out = run(LOADER " audit collect 2>&1", &rc);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "refusing the audit store: " STORE " is writable by group or others"),
+		  "%s", out);
+	free(out);
+	out = run(LOADER " audit 2>&1", &rc);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "refusing the audit store"), "%s", out);
+	free(out);
+	sh("rm -rf " STORE " && mkdir -p /tmp/elsewhere && ln -s /tmp/elsewhere " STORE);
+	out = run(LOADER " audit collect 2>&1", &rc);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "refusing the audit store"), "%s", out);
+	free(out);
+	sh("rm -rf " STORE " /tmp/elsewhere");
 }
