@@ -579,9 +579,13 @@ static bool layout_differs(struct bpf_object *obj, const struct bpf_map *map,
 	return !same;
 }
 
-/* Reuse @m's pin in @dir if it has the new map's layout; else say why not. */
-static void carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir)
+/*
+ * Can @m reuse its pin in @dir (the new map's layout)? If not, say why;
+ * if it can and @reuse, reuse it.
+ */
+static bool carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir, bool reuse)
 {
+	bool can = false;
 	struct bpf_map_info pi = {};
 	__u32 len = sizeof(pi);
 	char path[PATH_MAX + 64];
@@ -591,24 +595,28 @@ static void carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir
 	snprintf(path, sizeof(path), "%s/%s", dir, m->file);
 	if (lstat(path, &st)) {
 		snprintf(m->why, sizeof(m->why), "new");
-		return;
+		return false;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(m->why, sizeof(m->why), "%s is not a pin",
 			 S_ISLNK(st.st_mode) ? "a symlink" : "it");
-		return;
+		return false;
 	}
 	fd = bpf_obj_get(path);
 	if (fd < 0 || bpf_map_get_info_by_fd(fd, &pi, &len)) {
 		snprintf(m->why, sizeof(m->why), "the pin is not a map");
 	} else if (!layout_differs(obj, m->map, &pi, m->why, sizeof(m->why))) {
-		if (bpf_map__reuse_fd(m->map, fd))
+		can = true;
+		if (reuse && bpf_map__reuse_fd(m->map, fd)) {
 			snprintf(m->why, sizeof(m->why), "can't reuse it: %s", strerror(errno));
-		else
+			can = false;
+		} else if (reuse) {
 			m->carried = true;
+		}
 	}
 	if (fd >= 0)
 		close(fd);
+	return can;
 }
 
 /* Why @m starts fresh in any case, or NULL if it may carry */
@@ -634,13 +642,39 @@ static struct map_pin *plan_find(struct pin_plan *plan, const char *map_name)
 }
 
 /*
+ * A recorder's ring and counters: both carry or neither, or a new ring
+ * would inherit the old one's record count (or an old ring new counters)
+ * and the audit accounting of both would break.
+ */
+static void carry_recorder(struct bpf_object *obj, struct map_pin *ring, struct map_pin *stats,
+			   const char *dir, bool fresh)
+{
+	const char *why = never_carries(ring, fresh) ?: never_carries(stats, fresh);
+	bool r, c;
+
+	if (why) {
+		snprintf(ring->why, sizeof(ring->why), "%s", why);
+		snprintf(stats->why, sizeof(stats->why), "%s", why);
+		return;
+	}
+	r = carry_map(obj, ring, dir, false);
+	c = carry_map(obj, stats, dir, false);
+	if (r && c && carry_map(obj, ring, dir, true) && carry_map(obj, stats, dir, true))
+		return;
+	if (ring->carried)	/* the stats' reuse failed after the ring's: can't undo */
+		return;
+	if (r)
+		snprintf(ring->why, sizeof(ring->why), "its counters are new");
+	if (c)
+		snprintf(stats->why, sizeof(stats->why), "its ring is new");
+}
+
+/*
  * Before the load: every map of the new object but its ops map, .rodata
  * and .kconfig reuses the map pinned under its pin name in @dir when the
  * layout matches, so the new policy runs on the live entries, ring and
  * counters; program arrays never carry (their entries are the old
- * object's programs). A recorder's counters describe its ring: they
- * carry with the ring or not at all, or a new ring would inherit the
- * old one's record count and the audit accounting of both would break.
+ * object's programs); a recorder's ring and counters carry together.
  */
 static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char *dir,
 		       bool fresh)
@@ -650,26 +684,19 @@ static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char
 	const char *why;
 	int i;
 
+	if (ring && stats)
+		carry_recorder(obj, ring, stats, dir, fresh);
 	for (i = 0; i < plan->n; i++) {
 		struct map_pin *m = &plan->maps[i];
 
-		if (m->ops || m == stats)
+		if (m->ops || (ring && stats && (m == ring || m == stats)))
 			continue;
 		why = never_carries(m, fresh);
 		if (why)
 			snprintf(m->why, sizeof(m->why), "%s", why);
 		else
-			carry_map(obj, m, dir);
+			carry_map(obj, m, dir, true);
 	}
-	if (!stats)
-		return;
-	why = never_carries(stats, fresh);
-	if (!why && ring && !ring->carried)
-		why = "its ring is new";
-	if (why)
-		snprintf(stats->why, sizeof(stats->why), "%s", why);
-	else
-		carry_map(obj, stats, dir);
 }
 
 /*

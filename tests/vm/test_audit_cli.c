@@ -598,3 +598,29 @@ Test(audit_cli, an_unsafe_store_is_refused)
 	free(out);
 	sh("rm -rf " STORE " /tmp/elsewhere");
 }
+
+#define OBSERVE_STATS8 "build/stress/stress_observe_stats8.bpf.o"
+
+/* New counters never describe an old ring: the ring goes too, its records first */
+Test(audit_cli, a_ring_never_carries_without_its_counters)
+{
+	int fd = sim_open(0), rc;
+	char *out;
+
+	attach_stack();
+	nops(fd, 2);
+	out = capture(LOADER " swap observe " OBSERVE_STATS8);
+	cr_assert(strstr(out, "fwctl_audit (its counters are new)"), "%s", out);
+	free(out);
+	nops(fd, 2);
+	free(capture(LOADER " audit collect"));
+	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	cr_assert_eq(lines(out), 4, "records before and after the swap:\n%s", out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "(complete)"), "the replaced ring: %s", out);
+	cr_assert(strstr(out, "(reconciled)"), "%s", out);
+	free(out);
+	close(fd);
+}
