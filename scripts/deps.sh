@@ -49,9 +49,12 @@ bpftool_new_enough || need_bp=1
 
 echo "deps: installing Debian packages (first run only)" >&2
 if [ -n "$need_bp" ] && [ ! -f "$BACKPORTS_LIST" ]; then
-	$SUDO tee "$BACKPORTS_LIST" >/dev/null <<'SRC'
+	# the machine's own mirror (scripts/apt-lib.sh; FWCTL_BPF_MIRROR overrides)
+	# shellcheck source=apt-lib.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
+	$SUDO tee "$BACKPORTS_LIST" >/dev/null <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $(debian_mirror)
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
