@@ -48,12 +48,14 @@ debian_mirror() {
 
 # apt-get with a private configuration under $CACHE/apt: only the
 # trixie-backports suite of the mirror, never the machine's sources.
+# Queries (policy, show, depends) go to apt-cache with the same options.
 apt_private() {
-	local d=$CACHE/apt
+	local d=$CACHE/apt tool=apt-get
+	case "${1:-}" in policy|show|showpkg|depends|rdepends|madison) tool=apt-cache ;; esac
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) trixie-backports main" \
 		>"$d/sources.list"
-	apt-get -q -o Dir::Etc::SourceList="$d/sources.list" \
+	"$tool" -q -o Dir::Etc::SourceList="$d/sources.list" \
 		-o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
 		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root "$@"
