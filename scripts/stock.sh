@@ -9,7 +9,7 @@
 #   scripts/stock.sh kernel    Debian's kernel image and modules (apt-get
 #                              download, private apt configuration, never
 #                              installed on the host), extracted; print the
-#                              directory (boot/vmlinuz, lib/modules/RELEASE)
+#                              directory (usr/lib/modules/RELEASE/vmlinuz)
 #   scripts/stock.sh modules   build fwctl.ko, mlx5_fwctl.ko and mlx5_sim.ko
 #                              with module BTF from the patched source
 #                              (dkms/, as DKMS would) inside the rootfs
@@ -43,8 +43,9 @@ STOCK_KBUILD=linux-kbuild-${STOCK_RELEASE%-amd64}
 ROOTFS_PKGS=(build-essential dkms kmod dwarves "linux-headers-$STOCK_RELEASE"
 	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5
 	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates)
-# Kernel modules the guest needs before its root is mounted.
-INITRD_MODS=(virtio_pci 9pnet_virtio 9p overlay)
+# Kernel modules the guest needs before its root is mounted (virtio-pci
+# is built in).
+INITRD_MODS=(9pnet_virtio 9p overlay)
 
 die() { echo "stock: error: $*" >&2; exit 1; }
 say() { echo "stock: $*" >&2; }
@@ -136,10 +137,14 @@ kernel() {
 	for p in "$debs/"linux-{binary,modules}-"${STOCK_RELEASE}_"*.deb; do
 		dpkg-deb -x "$p" "$tmp"
 	done
-	[ -f "$tmp/boot/vmlinuz-$STOCK_RELEASE" ] || die "no boot/vmlinuz-$STOCK_RELEASE in linux-binary"
-	# merged /usr: the packages ship usr/lib/modules
-	[ -d "$tmp/lib/modules" ] || { mkdir -p "$tmp/lib"; ln -s ../usr/lib/modules "$tmp/lib/modules"; }
+	# merged /usr: the image is usr/lib/modules/RELEASE/vmlinuz. No lib/
+	# here: as a layer over the rootfs it would hide the /lib symlink.
+	[ -f "$tmp/usr/lib/modules/$STOCK_RELEASE/vmlinuz" ] ||
+		die "no usr/lib/modules/$STOCK_RELEASE/vmlinuz in linux-binary"
+	[ ! -e "$tmp/lib" ] || die "linux-modules ships /lib; the layout changed"
+	ln -s usr/lib "$tmp/lib"	# bookworm's depmod looks in lib/modules
 	depmod -b "$tmp" "$STOCK_RELEASE"
+	rm "$tmp/lib"
 	touch "$tmp/.complete"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
@@ -187,9 +192,10 @@ modules() {
 	"$ROOT/scripts/dkms-tree.sh" "$tmp/src" "$src"
 	say "building fwctl.ko, mlx5_fwctl.ko, mlx5_sim.ko against linux-headers-$STOCK_RELEASE in the rootfs; log: $dir.log"
 	t0=$SECONDS
-	if ! WORK=$tmp in_rootfs "$r" make -C /fwctl-bpf/work/src KVER="$STOCK_RELEASE" -j"$(nproc)" all check-btf \
+	if ! WORK=$tmp in_rootfs "$r" sh -c 'make -C /fwctl-bpf/work/src KVER="$1" -j"$2" all &&
+		make -C /fwctl-bpf/work/src KVER="$1" check-btf' sh "$STOCK_RELEASE" "$(nproc)" \
 		>"$dir.log" 2>&1; then
-		grep -E 'error|warning' "$dir.log" | head -n 20 >&2
+		grep -E 'error|warning|Error' "$dir.log" | head -n 20 >&2 || tail -n 20 "$dir.log" >&2
 		die "module build failed; log: $dir.log"
 	fi
 	if grep -E '^(WARN|warning)|warning:' "$dir.log" >&2; then
@@ -205,15 +211,28 @@ modules() {
 	echo "$dir"
 }
 
+# The module files (paths in modules.dep $1) that load modules $2...,
+# dependencies first (modules.dep lists them nearest first).
+load_order() {
+	local dep=$1
+	shift
+	awk -v want="$*" 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) wanted[w[i]] = 1 }
+		{ f = $1; sub(/:$/, "", f); name = f; sub(/.*\//, "", name); sub(/\.ko.*/, "", name)
+		  gsub(/-/, "_", name)
+		  if (name in wanted) { for (i = NF; i >= 2; i--) print $i; print f } }' "$dep" |
+		awk '!seen[$0]++'
+}
+
 initrd_file() { echo "$STOCK/initrd-$STOCK_RELEASE-$(key "$STOCK_VERSION" "${INITRD_MODS[@]}" "$(sha256sum <"$ROOT/tests/vm/stock-initrd-init")")".cpio.gz; }
 
-# Debian's kernel has virtio-pci, 9p and overlayfs as modules: a small
+# Debian's kernel has 9p and overlayfs as modules: a small
 # initramfs (busybox from the rootfs, those modules, tests/vm/stock-initrd-init)
 # loads them and boots the rootfs (see tests/vm/run --stock).
 initrd() {
-	local r k out tmp m
+	local r k out tmp m kmods
 	r=$(rootfs)
 	k=$(kernel)
+	kmods=$k/usr/lib/modules/$STOCK_RELEASE
 	out=$(initrd_file)
 	if [ -f "$out" ]; then
 		echo "$out"
@@ -224,22 +243,22 @@ initrd() {
 	cp "$r/usr/bin/busybox" "$tmp/bin/busybox"
 	install -m 755 "$ROOT/tests/vm/stock-initrd-init" "$tmp/init"
 	# in load order, decompressed (busybox's insmod reads plain ELF)
-	modprobe -d "$k" -S "$STOCK_RELEASE" --show-depends "${INITRD_MODS[@]}" |
-		awk '$1 == "insmod" { print $2 }' | while read -r m; do
+	load_order "$k/usr/lib/modules/$STOCK_RELEASE/modules.dep" "${INITRD_MODS[@]}" |
+		while read -r m; do
 			case "$m" in
-			*.xz) xz -dc "$k$m" ;;
-			*.zst) zstd -qdc "$k$m" ;;
-			*.gz) gzip -dc "$k$m" ;;
-			*) cat "$k$m" ;;
-			esac >"$tmp/lib/modules/$(basename "${m%.[xgz]*}")"
-			basename "${m%.[xgz]*}" >>"$tmp/lib/modules/order"
+			*.xz) xz -dc "$kmods/$m" ;;
+			*.zst) zstd -qdc "$kmods/$m" ;;
+			*.gz) gzip -dc "$kmods/$m" ;;
+			*) cat "$kmods/$m" ;;
+			esac >"$tmp/lib/modules/$(basename "${m%.ko*}").ko"
+			echo "$(basename "${m%.ko*}").ko" >>"$tmp/lib/modules/order"
 		done
 	[ -s "$tmp/lib/modules/order" ] || die "no initramfs modules found in $k for ${INITRD_MODS[*]}"
 	(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) >"$out.tmp"
 	mv "$out.tmp" "$out"
 	say "initramfs: $(du -h "$out" | cut -f1), modules: $(tr '\n' ' ' <"$tmp/lib/modules/order")"
 	rm -rf "$tmp"
-	ls -1 "$STOCK/initrd-"*.cpio.gz | grep -vxF "$out" | xargs -r rm -f
+	{ ls -1 "$STOCK/initrd-"*.cpio.gz | grep -vxF "$out" || true; } | xargs -r rm -f
 	echo "$out"
 }
 
