@@ -42,7 +42,7 @@ STOCK_KBUILD=linux-kbuild-${STOCK_RELEASE%-amd64}
 # host-built tests link) and what the initramfs is made of (busybox).
 ROOTFS_PKGS=(build-essential dkms kmod dwarves "linux-headers-$STOCK_RELEASE"
 	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5
-	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates)
+	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates mount)
 # Kernel modules the guest needs before its root is mounted (virtio-pci
 # is built in).
 INITRD_MODS=(9pnet_virtio 9p overlay)
@@ -170,9 +170,31 @@ in_rootfs() {
 
 modules_dir() {
 	local src=$1
-	echo "$STOCK/modules-$STOCK_RELEASE-$(key "$STOCK_VERSION" "$(cat "$src/.fwctl-bpf-applied/series" 2>/dev/null)" \
+	echo "$STOCK/modules-$STOCK_RELEASE-$(key modules-2 "$STOCK_VERSION" "$(cat "$src/.fwctl-bpf-applied/series" 2>/dev/null)" \
 		"$(cat "$ROOT"/dkms/* "$ROOT/scripts/dkms-tree.sh" | sha256sum)" \
 		"$(cd "$src" && cat drivers/fwctl/*.[ch] drivers/fwctl/*/*.[ch] include/linux/fwctl*.h include/uapi/fwctl/*.h | sha256sum)")"
+}
+
+# $1/layer: the modules installed under updates/fwctl-bpf/ (where
+# "dkms install" puts them is updates/dkms/) with modules.dep made for
+# Debian's modules plus these, as an overlay layer for the guest's root
+# (depmod over 9p in the guest takes minutes under TCG).
+module_layer() {
+	local out=$1 k mods t
+	k=$(kernel)
+	mods=usr/lib/modules/$STOCK_RELEASE
+	mkdir -p "$out/layer/$mods/updates/fwctl-bpf"
+	cp "$out/$STOCK_RELEASE/"*.ko "$out/layer/$mods/updates/fwctl-bpf/"
+	# bookworm's depmod reads BASE/lib/modules; Debian's modules by symlink
+	t=$(mktemp -d "$STOCK/depmod.XXXXXX")
+	mkdir -p "$t/lib/modules/$STOCK_RELEASE"
+	ln -s "$k/$mods/kernel" "$t/lib/modules/$STOCK_RELEASE/kernel"
+	ln -s "$out/layer/$mods/updates" "$t/lib/modules/$STOCK_RELEASE/updates"
+	depmod -b "$t" "$STOCK_RELEASE" 2>&1 | grep -v 'could not open modules\.' >&2 || true
+	cp "$t/lib/modules/$STOCK_RELEASE/"modules.* "$out/layer/$mods/"
+	rm -rf "$t"
+	grep -q '^updates/fwctl-bpf/mlx5_fwctl.ko: updates/fwctl-bpf/fwctl.ko .*mlx5_core' \
+		"$out/layer/$mods/modules.dep" || die "depmod did not resolve mlx5_fwctl.ko's dependencies"
 }
 
 # The DKMS source tree (scripts/dkms-tree.sh) built in the rootfs with its
@@ -203,6 +225,7 @@ modules() {
 	fi
 	mkdir -p "$tmp/$STOCK_RELEASE"
 	find "$tmp/src" -name '*.ko' -exec cp {} "$tmp/$STOCK_RELEASE/" \;
+	module_layer "$tmp"
 	echo "$((SECONDS - t0))s" >"$tmp/.complete"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
