@@ -42,6 +42,7 @@ STOCK_KBUILD=linux-kbuild-${STOCK_RELEASE%-amd64}
 # host-built tests link) and what the initramfs is made of (busybox).
 ROOTFS_PKGS=(build-essential dkms kmod dwarves "linux-headers-$STOCK_RELEASE"
 	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5
+	     libcriterion3
 	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates mount)
 # Kernel modules the guest needs before its root is mounted (virtio-pci
 # is built in).
@@ -170,7 +171,7 @@ in_rootfs() {
 
 modules_dir() {
 	local src=$1
-	echo "$STOCK/modules-$STOCK_RELEASE-$(key modules-2 "$STOCK_VERSION" "$(cat "$src/.fwctl-bpf-applied/series" 2>/dev/null)" \
+	echo "$STOCK/modules-$STOCK_RELEASE-$(key modules-2 "$STOCK_VERSION" "$(basename "$(rootfs_dir)")" "$(cat "$src/.fwctl-bpf-applied/series" 2>/dev/null)" \
 		"$(cat "$ROOT"/dkms/* "$ROOT/scripts/dkms-tree.sh" | sha256sum)" \
 		"$(cd "$src" && cat drivers/fwctl/*.[ch] drivers/fwctl/*/*.[ch] include/linux/fwctl*.h include/uapi/fwctl/*.h | sha256sum)")"
 }
