@@ -14,16 +14,17 @@
 #                              with module BTF from the patched source
 #                              (dkms/, as DKMS would) inside the rootfs
 #                              against Debian's headers; print the directory
-#   scripts/stock.sh initrd    an initramfs that loads Debian's 9p, virtio
-#                              and overlay modules and boots the rootfs
+#   scripts/stock.sh initrd    an initramfs that loads Debian's 9p and
+#                              overlay modules and boots the rootfs
 #   scripts/stock.sh chroot CMD...
 #                              run CMD in the rootfs (as root)
 #   scripts/stock.sh all       all of the above; print the directories
 #
 # Everything lives in the cache (FWCTL_BPF_CACHE, default
-# ~/.cache/fwctl-bpf) under stock/, keyed by its inputs (this script, the
-# package list, the kernel version; for the modules also the patch series
-# and dkms/), so a second run is a no-op. The mirror is the machine's own
+# ~/.cache/fwctl-bpf) under stock/, each artifact keyed by its own inputs
+# (a recipe number, the package list, the kernel version; for the
+# modules also the rootfs, the patch series, the sources and dkms/), so a
+# second run is a no-op. The mirror is the machine's own
 # (scripts/apt-lib.sh; FWCTL_BPF_MIRROR overrides). Needs root (mmdebstrap
 # and chroot) and mmdebstrap (a bookworm package).
 set -euo pipefail
@@ -287,7 +288,7 @@ initrd() {
 }
 
 usage() {
-	sed -n '3,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,/^set -euo/{/^set/d;s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
 }
 
 main() {
