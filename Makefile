@@ -64,7 +64,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk tests/*/*.mk)
 
-.PHONY: deb install all deps kernel kernel-compile-test check check-unit check-vm check-vm-fail-closed demo clean help FORCE
+.PHONY: deb install all deps kernel kernel-compile-test check check-unit check-vm check-stock check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -77,7 +77,10 @@ help:
 	@echo 'make bench          benchmarks: ratios to the unpatched kernel, a BPF LSM, a broker'
 	@echo 'make profile        guest instructions per RPC by kernel symbol (PROFILE_CONFIGS=...)'
 	@echo 'make check-stress   the reliability suite, short (part of make check)'
+	@echo 'make check-stock    the in-VM suite on Debian'"'"'s own kernel (root; docs/stock-kernel.md)'
 	@echo 'make stress         the reliability suite, full counts, debug kernel'
+	@echo 'make deb            the Debian packages into build/deb (lintian-checked)'
+	@echo 'make install        install into DESTDIR/PREFIX (what the package ships)'
 	@echo 'make clean          remove build/ (the kernel cache stays)'
 	@echo 'tests/vm/run --help run anything in the VM'
 
@@ -189,6 +192,16 @@ check-vm: $(BUILD)/vm-tests
 	$(Q)tests/vm/run -- $(BUILD)/vm-tests --jobs 1 2>&1 | tee $(BUILD)/logs/vm.log; \
 		exit $${PIPESTATUS[0]}
 
+# The in-VM suite on Debian's own, unmodified kernel (trixie-backports):
+# scripts/stock.sh builds a trixie rootfs and the modules out of tree
+# against Debian's headers (needs root); see docs/stock-kernel.md.
+check-stock: all
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== in-VM tests on the stock Debian kernel (tests/vm/run --stock)'
+	$(Q)tests/vm/run --stock --timeout 1800 -- sh -c \
+		'modprobe mlx5_sim && modprobe mlx5_fwctl && $(BUILD)/vm-tests --jobs 1' 2>&1 | \
+		tee $(BUILD)/logs/vm-stock.log; exit $${PIPESTATUS[0]}
+
 # A second boot, every device fail-closed from the command line.
 check-vm-fail-closed: $(BUILD)/vm-tests
 	$(Q)mkdir -p $(BUILD)/logs
@@ -198,7 +211,7 @@ check-vm-fail-closed: $(BUILD)/vm-tests
 		tee $(BUILD)/logs/vm-fail-closed.log; exit $${PIPESTATUS[0]}
 
 check: SHELL := /bin/bash
-check-unit check-vm check-vm-fail-closed: SHELL := /bin/bash
+check-unit check-vm check-vm-fail-closed check-stock: SHELL := /bin/bash
 check: deps all
 	$(Q)rm -f $(BUILD)/logs/*.log
 	$(Q)k=0; $(MAKE) -s kernel-compile-test || k=$$?; \

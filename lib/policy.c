@@ -3,10 +3,59 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "policy.h"
+
+static struct btf *vmlinux_btf;
+
+struct btf *fwctl_kernel_btf_find(const char *name, unsigned int kind, int *id)
+{
+	__u32 bid = 0;
+
+	if (!vmlinux_btf && !(vmlinux_btf = btf__load_vmlinux_btf()))
+		return NULL;
+	*id = btf__find_by_name_kind(vmlinux_btf, name, kind);
+	if (*id > 0)
+		return vmlinux_btf;
+	/* module BTFs: every kernel BTF object but vmlinux's */
+	while (!bpf_btf_get_next_id(bid, &bid)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char bname[64] = "";
+		struct btf *btf;
+		int fd;
+
+		fd = bpf_btf_get_fd_by_id(bid);
+		if (fd < 0)
+			continue;
+		info.name = (__u64)(unsigned long)bname;
+		info.name_len = sizeof(bname);
+		if (bpf_btf_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(bname, "vmlinux")) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		btf = btf__load_from_kernel_by_id_split(bid, vmlinux_btf);
+		if (!btf)
+			continue;
+		*id = btf__find_by_name_kind(btf, name, kind);
+		if (*id > 0)
+			return btf;
+		btf__free(btf);
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+void fwctl_kernel_btf_put(struct btf *btf)
+{
+	if (btf && btf != vmlinux_btf)
+		btf__free(btf);
+}
 
 struct bpf_map *fwctl_policy_ops_map(struct bpf_object *obj)
 {
@@ -181,7 +230,7 @@ int fwctl_policy_write_value(struct bpf_object *obj)
 	const char *odata;
 	char *value = NULL;
 	__u32 zero = 0;
-	__s32 vid;
+	int vid;
 	int err, idx;
 
 	if (!map)
@@ -193,13 +242,9 @@ int fwctl_policy_write_value(struct bpf_object *obj)
 	if (!odata || !oops || !btf_is_struct(oops))
 		return -EINVAL;
 
-	kbtf = btf__load_vmlinux_btf();
+	kbtf = fwctl_kernel_btf_find(FWCTL_POLICY_VALUE_TYPE, BTF_KIND_STRUCT, &vid);
 	if (!kbtf)
 		return -errno;
-	err = -ENOENT;
-	vid = btf__find_by_name_kind(kbtf, FWCTL_POLICY_VALUE_TYPE, BTF_KIND_STRUCT);
-	if (vid < 0)
-		goto out;
 	err = -EINVAL;
 	vt = btf__type_by_id(kbtf, vid);
 	if (vt->size != bpf_map__value_size(map))
@@ -221,6 +266,6 @@ int fwctl_policy_write_value(struct bpf_object *obj)
 	err = bpf_map_update_elem(bpf_map__fd(map), &zero, value, 0) ? -errno : 0;
 out:
 	free(value);
-	btf__free(kbtf);
+	fwctl_kernel_btf_put(kbtf);
 	return err;
 }

@@ -45,7 +45,17 @@ int fwctl_policy_set_name(struct bpf_object *obj, const char *name);
  */
 int fwctl_policy_write_value(struct bpf_object *obj);
 
-/* Name of the vmlinux BTF type of a fwctl_bpf_ops map's value */
+/*
+ * The running kernel's BTF that defines type @name of @kind, its id in
+ * *@id: vmlinux's, or a module's (split on vmlinux's) when the type lives
+ * in a module, as with fwctl.ko built out of tree on a distribution
+ * kernel. NULL (errno set) if no kernel BTF has it. Release with
+ * fwctl_kernel_btf_put(); vmlinux's BTF is loaded once and kept.
+ */
+struct btf *fwctl_kernel_btf_find(const char *name, unsigned int kind, int *id);
+void fwctl_kernel_btf_put(struct btf *btf);
+
+/* Name of the kernel BTF type of a fwctl_bpf_ops map's value */
 #define FWCTL_POLICY_VALUE_TYPE "bpf_struct_ops_fwctl_bpf_ops"
 
 #endif

@@ -13,13 +13,15 @@
 #include "live.h"
 #include "policy.h"
 
-static struct btf *vmlinux_btf;
-
+/* The kernel BTF of fwctl_bpf_ops: vmlinux's or fwctl.ko's, kept */
 static const struct btf *kernel_btf(void)
 {
-	if (!vmlinux_btf)
-		vmlinux_btf = btf__load_vmlinux_btf();
-	return vmlinux_btf;
+	static struct btf *btf;
+	int id;
+
+	if (!btf)
+		btf = fwctl_kernel_btf_find(FWCTL_POLICY_VALUE_TYPE, BTF_KIND_STRUCT, &id);
+	return btf;
 }
 
 /* Member @name of @t and its byte offset in *@off, or NULL */

@@ -12,7 +12,7 @@ set -euo pipefail
 BASE_PKGS=(build-essential flex bison bc libelf-dev zlib1g-dev dwarves
 	   clang llvm lld libcriterion-dev pkg-config qemu-system-x86
 	   xz-utils cpio python3 python3-ply python3-git jq kmod file
-	   libjson-c-dev devscripts)
+	   libjson-c-dev devscripts debhelper dh-dkms lintian)
 BACKPORT_PKGS=(libbpf-dev bpftool)
 BACKPORTS_LIST=/etc/apt/sources.list.d/fwctl-bpf-bookworm-backports.sources
 
@@ -49,9 +49,12 @@ bpftool_new_enough || need_bp=1
 
 echo "deps: installing Debian packages (first run only)" >&2
 if [ -n "$need_bp" ] && [ ! -f "$BACKPORTS_LIST" ]; then
-	$SUDO tee "$BACKPORTS_LIST" >/dev/null <<'SRC'
+	# the machine's own mirror (scripts/apt-lib.sh; FWCTL_BPF_MIRROR overrides)
+	# shellcheck source=apt-lib.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
+	$SUDO tee "$BACKPORTS_LIST" >/dev/null <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $(debian_mirror)
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

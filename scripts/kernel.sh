@@ -29,6 +29,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${FWCTL_BPF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fwctl-bpf}
 # shellcheck source=../kernel/source.conf
 . "$ROOT/kernel/source.conf"
+# shellcheck source=apt-lib.sh
+. "$ROOT/scripts/apt-lib.sh"
 PATCHES=$ROOT/kernel/patches
 VARIANT=default
 JOBS=${JOBS:-$(nproc)}
@@ -62,20 +64,6 @@ cache_key() {
 }
 
 artifacts() { echo "$CACHE/kernels/$VARIANT-$(upstream_version)-$(cache_key)"; }
-
-# A private apt configuration under the cache, so the trixie-backports
-# suite is never added to the machine's sources.
-apt_private() {
-	local d=$CACHE/apt
-	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-	cat >"$d/sources.list" <<-EOF
-	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-	EOF
-	apt-get -q -o Dir::Etc::SourceList="$d/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
-		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root "$@"
-}
 
 fetch_tarball() {
 	local deb=$CACHE/downloads/${KERNEL_SOURCE_PACKAGE}_${KERNEL_SOURCE_VERSION}_all.deb
