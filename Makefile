@@ -239,6 +239,7 @@ deb: $(GENERATED)
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src/gen
 	$(Q)git ls-files -z | xargs -0 cp -a --parents -t $(BUILD)/deb/src
 	$(Q)cd $(BUILD) && cp -a --parents vmlinux.h include deb/src/gen/
+	$(Q)scripts/dkms-tree.sh $(BUILD)/deb/src/gen/dkms >/dev/null
 	$(Q)cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; exit 1; }
 	$(Q)lintian --fail-on error $(BUILD)/deb/*.changes
