@@ -67,6 +67,25 @@ static int lines(const char *s)
 	return n;
 }
 
+/*
+ * `audit` prints @n records and exits 0, and its accounting (stderr) says
+ * @says and, unless NULL, @also.
+ */
+static void assert_trail(int n, const char *says, const char *also)
+{
+	int rc;
+	char *out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+
+	cr_assert_eq(lines(out), n, "%d records expected:\n%s", n, out);
+	free(out);
+	out = capture("cat /tmp/audit.err");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_null(strstr(out, "GAP"), "%s", out);
+	cr_assert(strstr(out, says), "%s", out);
+	cr_assert(!also || strstr(out, also), "%s", out);
+	free(out);
+}
+
 static void attach_stack(void)
 {
 	sh(LOADER " attach " OBSERVE " >/dev/null");
@@ -453,7 +472,7 @@ static void nops(int fd, int n)
 /* Records from before and after swaps, kept or replaced rings: all stored */
 Test(audit_cli, a_swap_never_drops_the_trail)
 {
-	int fd = sim_open(0), rc;
+	int fd = sim_open(0);
 	char *out;
 
 	attach_stack();
@@ -467,23 +486,14 @@ Test(audit_cli, a_swap_never_drops_the_trail)
 	free(out);
 	nops(fd, 2);
 	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 6, "records before and after both swaps:\n%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert_null(strstr(out, "GAP"), "%s", out);
-	cr_assert(strstr(out, "(complete)"), "the replaced ring: %s", out);
-	cr_assert(strstr(out, "(reconciled)"), "%s", out);
-	free(out);
+	assert_trail(6, "(complete)", "(reconciled)");	/* before and after both swaps */
 	close(fd);
 }
 
 /* The consumer notices a swapped ring and moves to the new one */
 Test(audit_cli, a_running_consumer_follows_a_swapped_ring)
 {
-	int fd = sim_open(0), rc;
-	char *out;
+	int fd = sim_open(0);
 
 	attach_stack();
 	sh(LOADER " audit collect --follow 2>/tmp/collect.err &");
@@ -493,14 +503,7 @@ Test(audit_cli, a_running_consumer_follows_a_swapped_ring)
 	nops(fd, 3);
 	free(wait_for(LOADER " audit 2>&1 >/dev/null", "delivered 3 + waiting 0 + lost 0 = 3"));
 	stop_consumers();
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 5, "%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert(strstr(out, "delivered 2 + lost 0 of 2 records written + lost (complete)"),
-		  "%s", out);
-	free(out);
+	assert_trail(5, "delivered 2 + lost 0 of 2 records written + lost (complete)", NULL);
 	close(fd);
 }
 
@@ -533,13 +536,7 @@ Test(audit_cli, a_detach_during_a_query_keeps_the_ring_until_it_is_stored)
 	cr_assert_eq(access("/sys/fs/bpf/fwctl/observe/fwctl_audit", F_OK), 0);
 	close(lock);
 	sh(LOADER " detach observe >/dev/null");
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 3, "every record stored:\n%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert(strstr(out, "(complete)"), "%s", out);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	assert_trail(3, "(complete)", NULL);
 	close(fd);
 }
 
@@ -564,13 +561,7 @@ Test(audit_cli, a_swap_that_cannot_store_the_old_ring_changes_nothing)
 	free(after);
 	nops(fd, 1);
 	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 3, "%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert(strstr(out, "(reconciled)"), "%s", out);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	assert_trail(3, "(reconciled)", NULL);
 	close(fd);
 }
 
@@ -604,7 +595,7 @@ Test(audit_cli, an_unsafe_store_is_refused)
 /* New counters never describe an old ring: the ring goes too, its records first */
 Test(audit_cli, a_ring_never_carries_without_its_counters)
 {
-	int fd = sim_open(0), rc;
+	int fd = sim_open(0);
 	char *out;
 
 	attach_stack();
@@ -614,13 +605,6 @@ Test(audit_cli, a_ring_never_carries_without_its_counters)
 	free(out);
 	nops(fd, 2);
 	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 4, "records before and after the swap:\n%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert(strstr(out, "(complete)"), "the replaced ring: %s", out);
-	cr_assert(strstr(out, "(reconciled)"), "%s", out);
-	free(out);
+	assert_trail(4, "(complete)", "(reconciled)");	/* before and after the swap */
 	close(fd);
 }
