@@ -193,14 +193,21 @@ Test(loader_rpc, the_driver_s_refusals_have_their_errno_names_too)
 	cr_assert(strstr(err, ": Message too long (EMSGSIZE)\n"), "%s", err);
 }
 
-Test(loader_rpc, a_firmware_error_status_is_printed_and_exits_1)
+/* A private simulated device: its index; its fwctl name in @dev */
+static int add_private(char *dev, size_t size)
 {
 	int k = sim_add_private();
-	char dev[32];
 
 	cr_assert(k >= 0, "%s", strerror(-k));
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
+	cr_assert_eq(sim_fwctl_name(k, dev, size), 0);
 	dev[strcspn(dev, "\n")] = '\0';
+	return k;
+}
+
+Test(loader_rpc, a_firmware_error_status_is_printed_and_exits_1)
+{
+	char dev[32];
+	int k = add_private(dev, sizeof(dev));
 	cr_assert_eq(sim_fault(k, "status 0x6 1"), 0);
 	cr_assert_eq(sh(LOADER " rpc %s QUERY_ADAPTER", dev), 1, "%s", err);
 	cr_assert(strstr(out, "status RES_BUSY (0x6) syndrome 0x5a0dfa17 out_len 272\n"), "%s", out);
@@ -267,12 +274,8 @@ Test(loader_rpc, set_hca_cap_preconfigures_a_vf_changing_only_the_caps_it_is_giv
 {
 	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
 	static uint8_t after[sizeof(before)], own[sizeof(before)], vf2[sizeof(before)];
-	int k = sim_add_private(), fd;
 	char dev[32];
-
-	cr_assert(k >= 0, "%s", strerror(-k));
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	dev[strcspn(dev, "\n")] = '\0';
+	int k = add_private(dev, sizeof(dev)), fd;
 	fd = sim_open(k);
 	cr_assert(fd >= 0);
 	/*
@@ -323,12 +326,8 @@ Test(loader_rpc, set_hca_cap_of_the_own_function_reports_the_firmware_refusal)
 {
 	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
 	static uint8_t after[sizeof(before)];
-	int k = sim_add_private(), fd;
 	char dev[32];
-
-	cr_assert(k >= 0, "%s", strerror(-k));
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	dev[strcspn(dev, "\n")] = '\0';
+	int k = add_private(dev, sizeof(dev)), fd;
 	fd = sim_open(k);
 	cr_assert(fd >= 0);
 	query_caps(fd, 0, before);
@@ -348,12 +347,8 @@ Test(loader_rpc, set_hca_cap_refuses_a_short_ok_answer_to_its_caps_query)
 {
 	static uint8_t before[MLX5_FLD_SZ_BYTES(query_hca_cap_out, capability)];
 	static uint8_t after[sizeof(before)];
-	int k = sim_add_private(), fd;
 	char dev[32];
-
-	cr_assert(k >= 0, "%s", strerror(-k));
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	dev[strcspn(dev, "\n")] = '\0';
+	int k = add_private(dev, sizeof(dev)), fd;
 	fd = sim_open(k);
 	cr_assert(fd >= 0);
 	query_caps(fd, 1, before);
@@ -373,12 +368,9 @@ Test(loader_rpc, set_hca_cap_refuses_a_short_ok_answer_to_its_caps_query)
 
 Test(loader_rpc, mnvda_write_then_read_round_trips)
 {
-	int k = sim_add_private();
 	char dev[32];
 
-	cr_assert(k >= 0, "%s", strerror(-k));
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	dev[strcspn(dev, "\n")] = '\0';
+	add_private(dev, sizeof(dev));
 	cr_assert_eq(sh(LOADER " rpc %s --scope configuration ACCESS_REG reg=MNVDA write "
 			"type=0x01010012 data=00000001", dev), 0, "%s%s", out, err);
 	cr_assert_eq(sh(LOADER " rpc %s ACCESS_REG reg=MNVDA type=0x01010012", dev), 0, "%s", err);
