@@ -64,7 +64,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk tests/*/*.mk)
 
-.PHONY: deb install all deps kernel kernel-compile-test check check-unit check-vm check-stock check-vm-fail-closed demo clean help FORCE
+.PHONY: deb deb-src check-stock-fail-closed check-stock-vm install all deps kernel kernel-compile-test check check-unit check-vm check-stock check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -192,14 +192,28 @@ check-vm: $(BUILD)/vm-tests
 	$(Q)tests/vm/run -- $(BUILD)/vm-tests --jobs 1 2>&1 | tee $(BUILD)/logs/vm.log; \
 		exit $${PIPESTATUS[0]}
 
-# The in-VM suite on Debian's own, unmodified kernel (trixie-backports):
-# scripts/stock.sh builds a trixie rootfs and the modules out of tree
-# against Debian's headers (needs root); see docs/stock-kernel.md.
-check-stock: all
+# The in-VM suite on Debian's own, unmodified kernel (trixie-backports),
+# twice: fail-closed by the package's modprobe.d example, then the whole
+# suite. Each boot has the packages of make deb installed with apt on a
+# trixie rootfs (DKMS built the modules), and the suite runs the installed
+# loader and policies (tests/vm/stock-installed). Needs root; see
+# docs/stock-kernel.md.
+check-stock: deps all deb
+	$(Q)rm -f $(BUILD)/logs/vm-stock*.log
+	$(Q)f=0; $(MAKE) -s check-stock-fail-closed || f=$$?; \
+	    v=0; $(MAKE) -s check-stock-vm || v=$$?; \
+	    scripts/summary.sh $(BUILD)/logs/vm-stock-fail-closed.log:$$f $(BUILD)/logs/vm-stock.log:$$v
+
+check-stock-fail-closed:
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== in-VM tests on the stock Debian kernel, fail-closed by modprobe.d'
+	$(Q)tests/vm/run --stock -- tests/vm/stock-installed --fail-closed 2>&1 | \
+		tee $(BUILD)/logs/vm-stock-fail-closed.log; exit $${PIPESTATUS[0]}
+
+check-stock-vm:
 	$(Q)mkdir -p $(BUILD)/logs
 	@echo '== in-VM tests on the stock Debian kernel (tests/vm/run --stock)'
-	$(Q)tests/vm/run --stock --timeout 1800 -- sh -c \
-		'modprobe mlx5_sim && modprobe mlx5_fwctl && $(BUILD)/vm-tests --jobs 1' 2>&1 | \
+	$(Q)tests/vm/run --stock --timeout 1800 -- tests/vm/stock-installed 2>&1 | \
 		tee $(BUILD)/logs/vm-stock.log; exit $${PIPESTATUS[0]}
 
 # A second boot, every device fail-closed from the command line.
@@ -211,7 +225,7 @@ check-vm-fail-closed: $(BUILD)/vm-tests
 		tee $(BUILD)/logs/vm-fail-closed.log; exit $${PIPESTATUS[0]}
 
 check: SHELL := /bin/bash
-check-unit check-vm check-vm-fail-closed check-stock: SHELL := /bin/bash
+check-unit check-vm check-vm-fail-closed check-stock check-stock-fail-closed check-stock-vm: SHELL := /bin/bash
 check: deps all
 	$(Q)rm -f $(BUILD)/logs/*.log
 	$(Q)k=0; $(MAKE) -s kernel-compile-test || k=$$?; \
@@ -219,11 +233,15 @@ check: deps all
 	    v=0; $(MAKE) -s check-vm || v=$$?; \
 	    f=0; $(MAKE) -s check-vm-fail-closed || f=$$?; \
 	    s=0; $(MAKE) -s check-stress || s=$$?; \
+	    $(MAKE) -s deb >$(BUILD)/logs/deb.log 2>&1 || { tail -n 20 $(BUILD)/logs/deb.log; echo '== make deb: FAILED'; }; \
+	    c=0; $(MAKE) -s check-stock-fail-closed || c=$$?; \
+	    d=0; $(MAKE) -s check-stock-vm || d=$$?; \
 	    b=0; $(MAKE) -s bench-smoke >$(BUILD)/logs/bench-smoke.log 2>&1 || b=$$?; \
 	    [ $$b -eq 0 ] && echo '== bench smoke: ok' || \
 		{ tail -n 20 $(BUILD)/logs/bench-smoke.log; echo '== bench smoke: FAILED'; }; \
 	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v \
-		$(BUILD)/logs/vm-fail-closed.log:$$f $(BUILD)/logs/stress-short.log:$$s && \
+		$(BUILD)/logs/vm-fail-closed.log:$$f $(BUILD)/logs/stress-short.log:$$s \
+		$(BUILD)/logs/vm-stock-fail-closed.log:$$c $(BUILD)/logs/vm-stock.log:$$d && \
 		[ $$k -eq 0 ] && [ $$b -eq 0 ]
 
 demo: deps all
@@ -232,24 +250,25 @@ demo: deps all
 clean:
 	rm -rf $(BUILD)
 
-# The Debian packages, with Debian's tooling, from a copy of the tracked
-# files plus the kernel-generated headers (gen/): build/deb/*.deb, then
-# lintian (errors fail).
-deb: $(GENERATED)
+# The Debian packages, with Debian's tooling, built in a trixie root file
+# system (scripts/stock.sh buildroot; root) from a copy of the tracked
+# files plus the kernel-generated headers and the module source (gen/):
+# build/deb/*.deb, lintian-checked (errors fail).
+deb-src: $(GENERATED)
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src/gen
 	$(Q)git ls-files -z | xargs -0 cp -a --parents -t $(BUILD)/deb/src
 	$(Q)cd $(BUILD) && cp -a --parents vmlinux.h include deb/src/gen/
 	$(Q)scripts/dkms-tree.sh $(BUILD)/deb/src/gen/dkms >/dev/null
-	$(Q)cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
-		{ tail -n 30 ../build.log; exit 1; }
-	$(Q)lintian --fail-on error $(BUILD)/deb/*.changes
+
+deb: deb-src
+	$(Q)scripts/stock.sh deb $(BUILD)/deb/src
 	$(Q)ls $(BUILD)/deb/*.deb
 
 # What the fwctl-bpf Debian package ships (debian/ calls this with
 # DESTDIR); the kernel modules are fwctl-bpf-dkms's.
 PREFIX     ?= /usr
 UNITDIR    ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),\
-		   /lib/systemd/system)
+		   /usr/lib/systemd/system)
 SBINDIR    := $(PREFIX)/sbin
 DATADIR    := $(PREFIX)/share/fwctl-bpf
 POLICYDIR  := $(PREFIX)/lib/fwctl-bpf/policies

@@ -6,13 +6,15 @@
 # bookworm's libbpf (1.1) and bpftool (7.1) predate link-based struct_ops
 # (SEC(".struct_ops.link"), bpf_link_update with old_map_fd, bpftool
 # "struct_ops register OBJ LINKDIR"), so those two come from
-# bookworm-backports (libbpf 1.4, bpftool 7.5).
+# bookworm-backports (libbpf 1.4, bpftool 7.5). The Debian packages are
+# built in a trixie root file system (mmdebstrap; scripts/stock.sh), with
+# trixie's debhelper, dh-dkms and lintian, not the host's.
 set -euo pipefail
 
 BASE_PKGS=(build-essential flex bison bc libelf-dev zlib1g-dev dwarves
 	   clang llvm lld libcriterion-dev pkg-config qemu-system-x86
 	   xz-utils cpio python3 python3-ply python3-git jq kmod file
-	   libjson-c-dev devscripts debhelper dh-dkms lintian)
+	   libjson-c-dev devscripts mmdebstrap debian-archive-keyring)
 BACKPORT_PKGS=(libbpf-dev bpftool)
 BACKPORTS_LIST=/etc/apt/sources.list.d/fwctl-bpf-bookworm-backports.sources
 

@@ -10,21 +10,30 @@
 #                              download, private apt configuration, never
 #                              installed on the host), extracted; print the
 #                              directory (usr/lib/modules/RELEASE/vmlinuz)
-#   scripts/stock.sh modules   build fwctl.ko, mlx5_fwctl.ko and mlx5_sim.ko
-#                              with module BTF from the patched source
-#                              (dkms/, as DKMS would) inside the rootfs
-#                              against Debian's headers; print the directory
+#   scripts/stock.sh buildroot a trixie root file system with the packages'
+#                              Build-Depends (debian/control); print it
+#   scripts/stock.sh deb SRC   build the Debian packages from SRC (make
+#                              deb-src) in the build root, lintian them; the
+#                              .debs land beside SRC (make deb does this)
+#   scripts/stock.sh installed DEB...
+#                              apt install the packages on the rootfs with
+#                              Debian's kernel, as a site does: DKMS builds
+#                              fwctl.ko, mlx5_fwctl.ko and mlx5_sim.ko with
+#                              module BTF against Debian's headers; print
+#                              the layer (what apt changed) the guest's root
+#                              gets on top
 #   scripts/stock.sh initrd    an initramfs that loads Debian's 9p and
 #                              overlay modules and boots the rootfs
 #   scripts/stock.sh chroot CMD...
 #                              run CMD in the rootfs (as root)
-#   scripts/stock.sh all       all of the above; print the directories
+#   scripts/stock.sh all       rootfs, buildroot, kernel and initrd; print
+#                              the directories
 #
 # Everything lives in the cache (FWCTL_BPF_CACHE, default
 # ~/.cache/fwctl-bpf) under stock/, each artifact keyed by its own inputs
 # (a recipe number, the package list, the kernel version; for the
-# modules also the rootfs, the patch series, the sources and dkms/), so a
-# second run is a no-op. The mirror is the machine's own
+# installed packages the rootfs, the kernel and the packages), so a second
+# run is a no-op. The mirror is the machine's own
 # (scripts/apt-lib.sh; FWCTL_BPF_MIRROR overrides). Needs root (mmdebstrap
 # and chroot) and mmdebstrap (a bookworm package).
 set -euo pipefail
@@ -65,28 +74,35 @@ need_root() {
 
 rootfs_dir() { echo "$STOCK/rootfs-trixie-$(key rootfs-1 "${ROOTFS_PKGS[@]}" "$STOCK_VERSION")"; }
 
-# mmdebstrap into a temporary directory, renamed when complete.
-rootfs() {
-	local dir tmp mirror t0
-	dir=$(rootfs_dir)
-	if [ -f "$dir/.complete" ]; then
-		echo "$dir"
-		return
-	fi
-	need_root "rootfs"
+# The build root: trixie with debian/control's Build-Depends (apt-get
+# build-dep reads them, so they are written down once), dpkg-dev and
+# lintian; the packages are built here, as on a trixie builder.
+BUILDROOT_PKGS=(build-essential fakeroot lintian)
+buildroot_dir() {
+	echo "$STOCK/buildroot-trixie-$(key buildroot-1 "${BUILDROOT_PKGS[@]}" "$(sha256sum <"$ROOT/debian/control")")"
+}
+
+# mmdebstrap DIR PACKAGES [HOOK...]: a trixie + trixie-backports root file
+# system in DIR (built in DIR.tmp, renamed when complete), log in DIR.log.
+debian_root() {
+	local dir=$1 pkgs=$2 tmp mirror t0 hook
+	shift 2
+	need_root "mmdebstrap"
 	command -v mmdebstrap >/dev/null ||
 		die "mmdebstrap is missing: apt-get install mmdebstrap (a bookworm package)"
 	mirror=$(debian_mirror)
 	mkdir -p "$STOCK"
 	tmp=$dir.tmp
 	rm -rf "$tmp"
-	say "building the trixie root file system from $mirror (a few minutes); log: $dir.log"
+	say "building $(basename "$dir") from $mirror (a few minutes); log: $dir.log"
 	t0=$SECONDS
+	local hooks=(--customize-hook='mkdir -p "$1/fwctl-bpf" "$1/lib/modules"')
+	for hook in "$@"; do hooks+=("$hook"); done
 	if ! mmdebstrap --variant=apt --mode=root --format=directory \
 		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-		--include="$(IFS=,; echo "${ROOTFS_PKGS[*]}")" \
+		--include="$pkgs" \
 		--aptopt='APT::Install-Recommends "false"' \
-		--customize-hook='mkdir -p "$1/fwctl-bpf" "$1/lib/modules"' \
+		"${hooks[@]}" \
 		trixie "$tmp" \
 		"deb $mirror trixie main" \
 		"deb $mirror trixie-updates main" \
@@ -98,8 +114,32 @@ rootfs() {
 	echo "$((SECONDS - t0))s" >"$tmp/.complete"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
-	prune rootfs-trixie "$dir"
-	say "rootfs: $(du -sh "$dir" | cut -f1) in $(cat "$dir/.complete")"
+	say "$(basename "$dir"): $(du -sh "$dir" | cut -f1) in $(cat "$dir/.complete")"
+}
+
+# The root file system of a trixie host: what the guest boots, and where
+# the packages are installed.
+rootfs() {
+	local dir
+	dir=$(rootfs_dir)
+	if [ ! -f "$dir/.complete" ]; then
+		debian_root "$dir" "$(IFS=,; echo "${ROOTFS_PKGS[*]}")"
+		prune rootfs-trixie "$dir"
+	fi
+	echo "$dir"
+}
+
+buildroot() {
+	local dir
+	dir=$(buildroot_dir)
+	if [ ! -f "$dir/.complete" ]; then
+		debian_root "$dir" "$(IFS=,; echo "${BUILDROOT_PKGS[*]}")" \
+			--customize-hook='mkdir -p "$1/tmp/fwctl-bpf-src/debian"' \
+			--customize-hook="copy-in $ROOT/debian/control /tmp/fwctl-bpf-src/debian" \
+			--customize-hook='chroot "$1" apt-get build-dep -y /tmp/fwctl-bpf-src' \
+			--customize-hook='rm -rf "$1/tmp/fwctl-bpf-src"'
+		prune buildroot-trixie "$dir"
+	fi
 	echo "$dir"
 }
 
@@ -170,70 +210,91 @@ in_rootfs() {
 	' sh "$r" "${WORK:-}" "$@"
 }
 
-modules_dir() {
-	local src=$1
-	echo "$STOCK/modules-$STOCK_RELEASE-$(key modules-2 "$STOCK_VERSION" "$(basename "$(rootfs_dir)")" "$(cat "$src/.fwctl-bpf-applied/series" 2>/dev/null)" \
-		"$(cat "$ROOT"/dkms/* "$ROOT/scripts/dkms-tree.sh" | sha256sum)" \
-		"$(cd "$src" && cat drivers/fwctl/*.[ch] drivers/fwctl/*/*.[ch] include/linux/fwctl*.h include/uapi/fwctl/*.h | sha256sum)")"
+# Build the packages from the source tree $1 (make deb-src) in the build
+# root; the .debs, .changes and the build log land in $1/.. (build/deb).
+deb() {
+	local src=$1 b t0
+	[ -f "$src/debian/control" ] || die "$src has no debian/control (make deb-src makes it)"
+	src=$(cd "$src" && pwd)
+	b=$(buildroot)
+	say "building the packages in $(basename "$b"); log: $src/../build.log"
+	t0=$SECONDS
+	rm -f "$src/.."/*.deb "$src/.."/*.changes "$src/.."/*.buildinfo
+	if ! WORK=$src/.. in_rootfs "$b" sh -ec 'cd /fwctl-bpf/work/src
+		dpkg-buildpackage -b -us -uc
+		lintian --fail-on error ../*.changes' >"$src/../build.log" 2>&1; then
+		tail -n 30 "$src/../build.log" >&2
+		die "the package build failed; log: $src/../build.log"
+	fi
+	say "packages: $(cd "$src/.." && ls -1 ./*.deb | tr '\n' ' ')in $((SECONDS - t0))s"
 }
 
-# $1/layer: the modules installed under updates/fwctl-bpf/ (where
-# "dkms install" puts them is updates/dkms/) with modules.dep made for
-# Debian's modules plus these, as an overlay layer for the guest's root
-# (depmod over 9p in the guest takes minutes under TCG).
-module_layer() {
-	local out=$1 k mods t
-	k=$(kernel)
-	mods=usr/lib/modules/$STOCK_RELEASE
-	mkdir -p "$out/layer/$mods/updates/fwctl-bpf"
-	cp "$out/$STOCK_RELEASE/"*.ko "$out/layer/$mods/updates/fwctl-bpf/"
-	# bookworm's depmod reads BASE/lib/modules; Debian's modules by symlink
-	t=$(mktemp -d "$STOCK/depmod.XXXXXX")
-	mkdir -p "$t/lib/modules/$STOCK_RELEASE"
-	ln -s "$k/$mods/kernel" "$t/lib/modules/$STOCK_RELEASE/kernel"
-	ln -s "$out/layer/$mods/updates" "$t/lib/modules/$STOCK_RELEASE/updates"
-	depmod -b "$t" "$STOCK_RELEASE" 2>&1 | grep -v 'could not open modules\.' >&2 || true
-	cp "$t/lib/modules/$STOCK_RELEASE/"modules.* "$out/layer/$mods/"
-	rm -rf "$t"
-	grep -q '^updates/fwctl-bpf/mlx5_fwctl.ko: updates/fwctl-bpf/fwctl.ko .*mlx5_core' \
-		"$out/layer/$mods/modules.dep" || die "depmod did not resolve mlx5_fwctl.ko's dependencies"
+# The packages $@ installed with apt, as a site installs them, into an
+# overlay over the rootfs and Debian's kernel (as linux-image is on a host,
+# so DKMS builds for it and depmod sees Debian's modules); the overlay's
+# upper directory is the layer the guest's root gets on top (tests/vm/run
+# --stock). Keyed by the packages' contents.
+installed_dir() {
+	echo "$STOCK/installed-$STOCK_RELEASE-$(key installed-1 "$(basename "$(rootfs_dir)")" \
+		"$(basename "$(kernel_dir)")" "$(cat "$@" | sha256sum)")"
 }
 
-# The DKMS source tree (scripts/dkms-tree.sh) built in the rootfs with its
-# Makefile, as dkms build does, against Debian's headers; Kbuild adds the
-# module BTF (Debian's headers ship a BTF-only vmlinux).
-modules() {
-	local r src dir tmp t0
+installed() {
+	local r k dir tmp t0 d names=()
+	[ $# -gt 0 ] || die "installed: no packages given"
+	for d in "$@"; do
+		[ -f "$d" ] || die "no package $d (make deb builds them)"
+		names+=("/fwctl-bpf/debs/$(basename "$d")")
+	done
 	r=$(rootfs)
-	src=$("$ROOT/scripts/kernel.sh" source)
-	dir=$(modules_dir "$src")
+	k=$(kernel)
+	dir=$(installed_dir "$@")
 	if [ -f "$dir/.complete" ]; then
-		echo "$dir"
+		echo "$dir/layer"
 		return
 	fi
 	tmp=$dir.tmp
 	rm -rf "$tmp"
-	"$ROOT/scripts/dkms-tree.sh" "$tmp/src" "$src"
-	say "building fwctl.ko, mlx5_fwctl.ko, mlx5_sim.ko against linux-headers-$STOCK_RELEASE in the rootfs; log: $dir.log"
+	mkdir -p "$tmp/layer" "$tmp/work" "$tmp/root" "$tmp/debs"
+	cp "$@" "$tmp/debs/"
+	say "apt install ${names[*]##*/} on the rootfs with Debian's kernel (DKMS builds the modules); log: $dir.log"
 	t0=$SECONDS
-	if ! WORK=$tmp in_rootfs "$r" sh -c 'make -C /fwctl-bpf/work/src KVER="$1" -j"$2" all &&
-		make -C /fwctl-bpf/work/src KVER="$1" check-btf' sh "$STOCK_RELEASE" "$(nproc)" \
-		>"$dir.log" 2>&1; then
-		grep -E 'error|warning|Error' "$dir.log" | head -n 20 >&2 || tail -n 20 "$dir.log" >&2
-		die "module build failed; log: $dir.log"
+	if ! unshare --mount --fork -- sh -ec '
+		k=$1 r=$2 t=$3; shift 3
+		mount -t overlay -o "lowerdir=$k:$r,upperdir=$t/layer,workdir=$t/work" overlay "$t/root"
+		mkdir -p "$t/root/fwctl-bpf/debs"
+		mount --bind "$t/debs" "$t/root/fwctl-bpf/debs"
+		mount -t proc proc "$t/root/proc"
+		mount --rbind /dev "$t/root/dev"
+		exec chroot "$t/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh -ec '\''
+			apt-get install -y $1
+			dkms status
+			dkms status -k "$2" | grep -q installed'\'' sh "$@"
+	' sh "$k" "$r" "$tmp" "${names[*]}" "$STOCK_RELEASE" >"$dir.log" 2>&1; then
+		tail -n 30 "$dir.log" >&2
+		rm -rf "$tmp"
+		die "installing the packages failed; log: $dir.log"
 	fi
-	if grep -E '^(WARN|warning)|warning:' "$dir.log" >&2; then
-		say "the module build warned (above); log: $dir.log"
-	fi
-	mkdir -p "$tmp/$STOCK_RELEASE"
-	find "$tmp/src" -name '*.ko' -exec cp {} "$tmp/$STOCK_RELEASE/" \;
-	module_layer "$tmp"
+	layer_clean "$tmp/layer"
 	echo "$((SECONDS - t0))s" >"$tmp/.complete"
-	rm -rf "$dir"
+	rmdir "$tmp/layer/fwctl-bpf/debs"
+	rm -rf "$dir" "$tmp/work" "$tmp/root" "$tmp/debs"
 	mv "$tmp" "$dir"
-	prune "modules-$STOCK_RELEASE" "$dir"
-	say "modules: $(cd "$dir/$STOCK_RELEASE" && stat -c '%n %s' ./*.ko | tr '\n' ' ')in $(cat "$dir/.complete")"
-	echo "$dir"
+	prune "installed-$STOCK_RELEASE" "$dir"
+	say "installed: $(du -sh "$dir/layer" | cut -f1) layer in $(cat "$dir/.complete")"
+	echo "$dir/layer"
+}
+
+# An overlay's upper directory as a layer of another overlay (over 9p):
+# whiteouts (what apt deleted: caches, -old files) and opaque-directory
+# marks do not travel over 9p, so drop them; the lower files they hid are
+# stale copies apt replaced anyway.
+layer_clean() {
+	local n
+	n=$(find "$1" -type c | wc -l)
+	find "$1" -type c -delete
+	say "layer: dropped $n whiteouts"
 }
 
 # The module files (paths in modules.dep $1) that load modules $2...,
@@ -296,10 +357,12 @@ main() {
 	-h|--help|"") usage; [ $# -gt 0 ] || exit 2 ;;
 	rootfs) rootfs ;;
 	kernel) kernel ;;
-	modules) modules ;;
+	buildroot) buildroot ;;
+	deb) shift; deb "${1:?usage: stock.sh deb SRC}" ;;
+	installed) shift; installed "$@" ;;
 	initrd) initrd ;;
 	chroot) shift; in_rootfs "$(rootfs)" "${@:-/bin/bash}" ;;
-	all) rootfs; kernel; modules; initrd ;;
+	all) rootfs; buildroot; kernel; initrd ;;
 	*) usage >&2; exit 2 ;;
 	esac
 }

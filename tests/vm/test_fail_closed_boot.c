@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fwctl.bpf_fail_closed=1 on the kernel command line closes every device
- * from its creation: make check boots the VM once more with it and runs
- * this suite alone. In the ordinary boot the suite skips itself.
+ * fwctl.bpf_fail_closed=1 on the kernel command line, or "options fwctl
+ * bpf_fail_closed=1" in /etc/modprobe.d when fwctl is a module (what the
+ * fwctl-bpf package's example sets), closes every device from its
+ * creation: make check boots the VM once more with the first and make
+ * check-stock with the second, and runs this suite alone. In the
+ * ordinary boot the suite skips itself.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +19,8 @@
 #include "sim.h"
 
 #define PARAM "/sys/module/fwctl/parameters/bpf_fail_closed"
+#define SKIP_WHY "needs a boot with fwctl.bpf_fail_closed=1 or its modprobe.d " \
+	"option (make check and make check-stock do one)"
 
 static bool booted_fail_closed(void)
 {
@@ -26,7 +32,11 @@ static bool booted_fail_closed(void)
 			cmdline[0] = '\0';
 		fclose(f);
 	}
-	return strstr(cmdline, "fwctl.bpf_fail_closed=1");
+	if (strstr(cmdline, "fwctl.bpf_fail_closed=1"))
+		return true;
+	/* the configuration modprobe applies when it loads fwctl.ko */
+	return !system("modprobe -c 2>/dev/null | "
+		       "grep -Eq '^options fwctl( .*)? bpf_fail_closed=(1|Y|y)( |$)'");
 }
 
 Test(fail_closed_boot, closes_every_device_from_boot)
@@ -38,7 +48,7 @@ Test(fail_closed_boot, closes_every_device_from_boot)
 	int k, fd;
 
 	if (!booted_fail_closed())
-		cr_skip_test("needs a boot with fwctl.bpf_fail_closed=1 (make check does one)");
+		cr_skip_test(SKIP_WHY);
 	for (k = 0; k < 2; k++) {
 		cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 		cr_assert_eq(fwctl_bpf_attr(name, "fail_closed"), 1, "%s is open", name);
@@ -69,7 +79,7 @@ Test(fail_closed_boot, the_parameter_cannot_be_cleared)
 	int fd;
 
 	if (!booted_fail_closed())
-		cr_skip_test("needs a boot with fwctl.bpf_fail_closed=1 (make check does one)");
+		cr_skip_test(SKIP_WHY);
 	fd = open(PARAM, O_RDONLY);
 	cr_assert_geq(fd, 0, PARAM ": %s", strerror(errno));
 	cr_assert_gt(read(fd, v, sizeof(v) - 1), 0);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,12 +392,34 @@ Test(loader, stats_counts_program_runs_while_bpf_stats_are_enabled, .fini = stat
 	cr_assert(strstr(out, "\"name\":\"hook_filter\",\"run_cnt\":2"), "%s", out);
 }
 
-/* The bpftool workflows of docs/operations.md */
+/*
+ * The bpftool workflows of docs/operations.md. bpftool (7.8 included)
+ * looks a struct_ops type up in vmlinux BTF only: with fwctl a module
+ * (Debian's kernel, make check-stock) "struct_ops register" pins the link
+ * and then segfaults, "struct_ops list/dump" segfault (docs/stock-kernel.md).
+ * There the tests accept that known crash, or success once bpftool
+ * learns module BTF, and check the documented workaround still holds.
+ */
+static bool fwctl_in_module_btf(void)
+{
+	return access("/sys/kernel/btf/fwctl", F_OK) == 0;
+}
+
+static bool bpftool_struct_ops_ok(int rc)
+{
+	if (rc == 128 + SIGSEGV && fwctl_in_module_btf())
+		return false;	/* the known crash */
+	cr_assert_eq(rc, 0, "bpftool exited %d: %s", rc, err);
+	return true;
+}
+
+#define bpftool_register(obj, dir) \
+	bpftool_struct_ops_ok(run("bpftool", "struct_ops", "register", obj, dir))
 
 Test(loader_bpftool, register_pins_a_link_that_fwctl_bpf_lists)
 {
 	cr_assert_eq(run("mkdir", "-p", ROOT), 0);
-	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/reg"), 0, "%s", err);
+	bpftool_register(OBJ, ROOT "/reg");
 	cr_assert_eq(pinned_link(ROOT "/reg/hook_ops", NULL, NULL), 0);
 	cr_assert_eq(loader("list", "-j"), 0);
 	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/reg/hook_ops\""), "%s", out);
@@ -409,13 +432,13 @@ Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
 	int i;
 
 	cr_assert_eq(run("mkdir", "-p", ROOT), 0);
-	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v1"), 0, "%s", err);
+	bpftool_register(OBJ, ROOT "/v1");
 	cr_assert_eq(pinned_link(ROOT "/v1/hook_ops", &v1, NULL), 0);
 	/* the same object again: two attached policies never share a name */
 	cr_assert_neq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v2"), 0);
 	cr_assert(strstr(err, "File exists"), "%s", err);
 	/* make: v2, under its own name, runs alongside v1 */
-	cr_assert_eq(run("bpftool", "struct_ops", "register", OBJ_V2, ROOT "/v2"), 0, "%s", err);
+	bpftool_register(OBJ_V2, ROOT "/v2");
 	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", &v2, NULL), 0);
 	cr_assert_eq(run("bpftool", "-j", "link", "show"), 0);
 	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
@@ -472,9 +495,15 @@ Test(loader_bpftool, map_update_pinned_changes_a_live_policy)
 Test(loader_bpftool, struct_ops_list_dump_and_prog_show_see_the_policy)
 {
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_seen"), 0, "%s", err);
-	cr_assert_eq(run("bpftool", "struct_ops", "list"), 0, "%s", err);
-	cr_assert(strstr(out, "hook_ops") && strstr(out, "fwctl_bpf_ops"), "%s", out);
-	cr_assert_eq(run("bpftool", "-j", "struct_ops", "dump", "name", "hook_ops"), 0, "%s", err);
+	if (bpftool_struct_ops_ok(run("bpftool", "struct_ops", "list")))
+		cr_assert(strstr(out, "hook_ops") && strstr(out, "fwctl_bpf_ops"), "%s", out);
+	if (bpftool_struct_ops_ok(run("bpftool", "-j", "struct_ops", "dump", "name", "hook_ops")))
+		cr_assert(strstr(out, "\"name\":\"t_seen\""), "%s", out);
+	/* the workaround: map show names the struct_ops map, list the policy */
+	cr_assert_eq(run("bpftool", "map", "show", "name", "hook_ops"), 0, "%s", err);
+	cr_assert(strstr(out, "struct_ops  name hook_ops") || strstr(out, "struct_ops name hook_ops"),
+		  "%s", out);
+	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
 	cr_assert(strstr(out, "\"name\":\"t_seen\""), "%s", out);
 	cr_assert_eq(run("bpftool", "prog", "show", "name", "hook_filter"), 0, "%s", err);
 	cr_assert(strstr(out, "struct_ops"), "%s", out);
