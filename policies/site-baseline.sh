@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# policies/site-baseline.sh [--fwctl-bpf PATH] [--objects DIR] [--uid UID|USER]...
+# policies/site-baseline.sh [--reload] [--fwctl-bpf PATH] [--objects DIR] [--uid UID|USER]...
 #
 # Attach the site baseline of docs/policies.md on every fwctl device:
 #   prio last  observe           the audit trail of all of the below,
@@ -17,10 +17,18 @@
 #   --fwctl-bpf PATH  the loader (default: build/fwctl-bpf of this checkout)
 #   --objects DIR     the policy objects (default: build/policies)
 #   --uid UID|USER    may write NV config: a decimal uid or a user name
+#   --reload          re-apply on a running baseline (systemctl reload): a
+#                     policy already attached is swapped in place for its
+#                     object (fwctl-bpf swap: make before break, its maps
+#                     carried, so no RPC runs unfiltered or with an empty
+#                     configuration), then its configuration is made what
+#                     the arguments say (uids added first, then the others
+#                     removed); one not attached is attached
 #   -h, --help        this text
 #
 # All or nothing: on any failure the policies this run attached are
-# detached again and the exit status is non-zero (2: bad arguments).
+# detached again and the exit status is non-zero (2: bad arguments); the
+# ones --reload swapped keep running their new object.
 # Run as root, the loader, the objects and their directories must be owned
 # by root and not writable by group or others. Pins go under
 # $FWCTL_BPF_PIN_ROOT (default /sys/fs/bpf/fwctl), as the loader's do.
@@ -35,6 +43,7 @@ NAMES_H=$ROOT/build/include/mlx5/fwctl_mlx5_names.h
 PIN=${FWCTL_BPF_PIN_ROOT:-/sys/fs/bpf/fwctl}
 UIDS=()
 ATTACHED=()
+RELOAD=0
 
 die() { echo "site-baseline: $1" >&2; exit "${2:-1}"; }
 usage_err() { die "$1 (see --help)" 2; }
@@ -67,6 +76,7 @@ while [ $# -gt 0 ]; do
 		--uid) UIDS+=("$(resolve_uid "$2")") ;;
 		esac
 		shift 2 ;;
+	--reload) RELOAD=1; shift ;;
 	-h|--help) sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) usage_err "unknown argument $1" ;;
 	esac
@@ -121,15 +131,35 @@ undo() {
 trap undo EXIT
 trap 'exit 130' INT TERM HUP
 
+# Attach NAME, or with --reload swap it in place when it runs already
+# (the swap keeps its device match and prio; the extra arguments are
+# attach's).
 attach() {
 	local name=$1 obj=$2
 
 	shift 2
+	if [ "$RELOAD" = 1 ] && [ -e "$PIN/$name/link" ]; then
+		"$FWCTL_BPF" swap "$name" "$OBJ/$obj.bpf.o"
+		return
+	fi
 	"$FWCTL_BPF" attach "$OBJ/$obj.bpf.o" --name "$name" "$@"
 	ATTACHED+=("$name")
 }
 
+# The keys of a pinned hash map of u32 keys (bpftool prints them with BTF).
+map_keys() {
+	bpftool -j map dump pinned "$1" | grep -o '"key":[0-9]*' | cut -d: -f2
+}
+
+# The order keeps a fail-closed device (modprobe.d, at boot) closed until
+# the whole stack runs: the first enforcing policy is the allowlist with an
+# empty map, which refuses everything; it is filled last, once every other
+# policy is attached and configured. (Attached in another order, the device
+# would open for whatever the policies attached so far allow.) On
+# --reload the swapped policies keep their maps, so nothing opens or
+# closes in between.
 attach observe generic__observe
+attach opcode_allow mlx5__opcode_allowlist
 
 attach rate_limit generic__rate_limit --prio 100
 bpftool map update pinned "$PIN/rate_limit/limits" \
@@ -140,14 +170,28 @@ for uid in "${UIDS[@]}"; do
 	bpftool map update pinned "$PIN/deny_nv_write/allowed_uids" \
 		key hex $(le32 "$uid") value hex 01
 done
-
-attach opcode_allow mlx5__opcode_allowlist
-for op in NOP QUERY_ADAPTER QUERY_ISSI QUERY_HCA_CAP QUERY_VPORT_STATE \
-	  QUERY_NIC_VPORT_CONTEXT ACCESS_REG; do
-	code=$(opcode "$op")
-	bpftool map update pinned "$PIN/opcode_allow/allowed" \
-		key hex $(le16 "$code") ff ff value hex 01
+# a carried map may hold uids the arguments no longer name
+for uid in $(map_keys "$PIN/deny_nv_write/allowed_uids"); do
+	[[ " ${UIDS[*]} " == *" $uid "* ]] && continue
+	bpftool map delete pinned "$PIN/deny_nv_write/allowed_uids" key hex $(le32 "$uid")
 done
 
 attach redact_serial mlx5__redact_module_serial
+
+allowed=()
+for op in NOP QUERY_ADAPTER QUERY_ISSI QUERY_HCA_CAP QUERY_VPORT_STATE \
+	  QUERY_NIC_VPORT_CONTEXT ACCESS_REG; do
+	code=$(opcode "$op")
+	allowed+=("$((code))")
+	bpftool map update pinned "$PIN/opcode_allow/allowed" \
+		key hex $(le16 "$code") ff ff value hex 01
+done
+# a carried allowlist may hold what this list no longer does
+bpftool -j map dump pinned "$PIN/opcode_allow/allowed" |
+	grep -o '"opcode":[0-9]*,"op_mod":[0-9]*' | tr -c '0-9\n' ' ' |
+	while read -r code mod; do
+		[ "$mod" = 65535 ] && [[ " ${allowed[*]} " == *" $code "* ]] && continue
+		bpftool map delete pinned "$PIN/opcode_allow/allowed" \
+			key hex $(le16 "$code") $(le16 "$mod")
+	done
 "$FWCTL_BPF" list

@@ -981,7 +981,7 @@ Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 
 	cr_assert(getcwd(cwd, sizeof(cwd)));
 	cr_assert_eq(sh("rm -rf /tmp/sb_bin && mkdir -m 0700 /tmp/sb_bin"), 0);
-	/* a loader that fails the third attach */
+	/* a loader that fails the fourth attach */
 	snprintf(script, sizeof(script), "#!/bin/sh\n"
 		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
 		 "exec %s/" LOADER " \"$@\"\n", cwd);
@@ -991,7 +991,7 @@ Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 	close(fd);
 	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", out, err);
 	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", err);
-	cr_assert(strstr(err, "site-baseline: failed; detached observe rate_limit"), "%s", err);
+	cr_assert(strstr(err, "site-baseline: failed; detached observe opcode_allow rate_limit"), "%s", err);
 	cr_assert_eq(nop(), 0);
 }
 
@@ -1002,4 +1002,119 @@ Test(site_baseline, refuses_objects_others_can_write)
 	cr_assert_eq(run(BASELINE, "--objects", "/tmp/sb_obj"), 1, "%s%s", out, err);
 	cr_assert(strstr(err, "/tmp/sb_obj is writable by group or others (mode 777)"), "%s", err);
 	cr_assert_eq(baseline_attached(ROOT), 0);
+}
+
+/*
+ * systemctl reload fwctl-bpf runs site-baseline --reload: every policy is
+ * swapped in place (make before break), never detached and attached again,
+ * and the configuration becomes what the arguments say. A child sends an
+ * RPC the allowlist refuses throughout; the firmware must never run it.
+ */
+static int forbidden_rpc(int fd)
+{
+	uint8_t in[16] = {}, o[256];
+	uint32_t len = sizeof(o);
+
+	sim_hdr(in, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS, 0);
+	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len);
+}
+
+Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
+{
+	__u32 link[2], map[2];
+	long long before;
+	int fd = sim_open(0), status, i;
+	pid_t child;
+
+	cr_assert_geq(fd, 0);
+	before = sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+	forbidden_rpc(fd);
+	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before + 1,
+		     "the probe does not reach the firmware unfiltered: it proves nothing");
+
+	cr_assert_eq(run(BASELINE, "--uid", "1000", "--uid", "1001"), 0, "%s%s", out, err);
+	cr_assert_eq(pinned_link(ROOT "/opcode_allow/link", &link[0], &map[0]), 0);
+	/* without --reload a second run changes nothing and says why */
+	cr_assert_eq(run(BASELINE, "--uid", "2000"), 1, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 5);
+
+	before = sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (!child) {
+		for (;;)
+			if (!forbidden_rpc(fd))
+				_exit(1);
+	}
+	i = run(BASELINE, "--reload", "--uid", "1001", "--uid", "2000");
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert_eq(i, 0, "%s%s", out, err);
+	cr_assert(WIFSIGNALED(status), "a forbidden RPC succeeded during the reload");
+	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
+		     "the firmware ran a forbidden RPC during the reload");
+
+	cr_assert_eq(baseline_attached(ROOT), 5);
+	cr_assert_eq(pinned_link(ROOT "/opcode_allow/link", &link[1], &map[1]), 0);
+	cr_assert_eq(link[1], link[0], "the policy was detached and attached again");
+	cr_assert_neq(map[1], map[0], "the policy was not swapped for its object");
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned",
+			 ROOT "/deny_nv_write/allowed_uids"), 0);
+	cr_assert(strstr(out, "\"key\":1001,") && strstr(out, "\"key\":2000,"), "%s", out);
+	cr_assert_eq(strstr(out, "\"key\":1000,"), NULL, "a uid no longer named stays: %s", out);
+	/* the child drained root's rate-limit bucket: 10 RPCs/s refill it */
+	for (i = 0; i < 50 && nop(); i++)
+		usleep(100000);
+	cr_assert_lt(i, 50, "the baseline refuses a NOP after the reload");
+	close(fd);
+}
+
+Test(site_baseline, a_reload_with_nothing_attached_attaches_the_baseline)
+{
+	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 5);
+	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", out, err);
+	cr_assert_eq(baseline_attached(ROOT), 5);
+}
+
+/*
+ * At boot the devices are fail-closed (modprobe.d) and fwctl-bpf.service
+ * runs the baseline: a device must stay closed until the whole stack is
+ * attached, not open for what the first enforcing policy allows. A child
+ * sends NOPs (the full stack allows them) and an RPC the allowlist refuses
+ * throughout the run; no NOP may succeed while fewer than all five are
+ * pinned, and the firmware must never run the refused one.
+ */
+Test(site_baseline, a_fail_closed_device_opens_only_with_the_whole_stack)
+{
+	int k = sim_private_device(), fd = sim_open(k), status, rc;
+	long long before;
+	char name[16];
+	pid_t child;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
+	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
+	before = sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (!child) {
+		for (;;) {
+			int n = baseline_attached(ROOT);
+
+			if (!nop_fd(fd) && n < 5)
+				_exit(1);
+			forbidden_rpc(fd);
+		}
+	}
+	rc = run(BASELINE);
+	usleep(200000);
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	cr_assert(WIFSIGNALED(status), "a NOP passed before the whole stack was attached");
+	cr_assert_eq(sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
+		     "the firmware ran an RPC the baseline refuses");
+	close(fd);
+	sim_remove(k);
 }
