@@ -64,7 +64,7 @@ GENERATED := $(BUILD)/vmlinux.h $(BUILD)/include/mlx5/mlx5_ifc.h \
 ALL := $(BUILD)/unit-tests $(BUILD)/vm-tests
 -include $(wildcard */*.mk tests/*/*.mk)
 
-.PHONY: deb deb-src check-stock-fail-closed check-stock-vm install all deps kernel kernel-compile-test check check-unit check-vm check-stock check-vm-fail-closed demo clean help FORCE
+.PHONY: deb deb-src check-stock-fail-closed check-stock-vm check-stock-systemd install all deps kernel kernel-compile-test check check-unit check-vm check-stock check-vm-fail-closed demo clean help FORCE
 
 all: $(ALL)
 
@@ -202,7 +202,16 @@ check-stock: deps all deb
 	$(Q)rm -f $(BUILD)/logs/vm-stock*.log
 	$(Q)f=0; $(MAKE) -s check-stock-fail-closed || f=$$?; \
 	    v=0; $(MAKE) -s check-stock-vm || v=$$?; \
-	    scripts/summary.sh $(BUILD)/logs/vm-stock-fail-closed.log:$$f $(BUILD)/logs/vm-stock.log:$$v
+	    y=0; $(MAKE) -s check-stock-systemd || y=$$?; \
+	    scripts/summary.sh $(BUILD)/logs/vm-stock-fail-closed.log:$$f $(BUILD)/logs/vm-stock.log:$$v \
+		$(BUILD)/logs/vm-stock-systemd.log:$$y
+
+# The host as installed, booted with systemd as PID 1: the units run
+check-stock-systemd:
+	$(Q)mkdir -p $(BUILD)/logs
+	@echo '== on the stock Debian kernel, booted with systemd (tests/vm/run --stock --systemd)'
+	$(Q)tests/vm/run --stock --systemd -- $(BUILD)/vm-tests --jobs 1 --filter 'installed_boot/*' 2>&1 | \
+		tee $(BUILD)/logs/vm-stock-systemd.log; exit $${PIPESTATUS[0]}
 
 check-stock-fail-closed:
 	$(Q)mkdir -p $(BUILD)/logs
@@ -225,7 +234,7 @@ check-vm-fail-closed: $(BUILD)/vm-tests
 		tee $(BUILD)/logs/vm-fail-closed.log; exit $${PIPESTATUS[0]}
 
 check: SHELL := /bin/bash
-check-unit check-vm check-vm-fail-closed check-stock check-stock-fail-closed check-stock-vm: SHELL := /bin/bash
+check-unit check-vm check-vm-fail-closed check-stock check-stock-fail-closed check-stock-vm check-stock-systemd: SHELL := /bin/bash
 check: deps all
 	$(Q)rm -f $(BUILD)/logs/*.log
 	$(Q)k=0; $(MAKE) -s kernel-compile-test || k=$$?; \
@@ -236,12 +245,14 @@ check: deps all
 	    $(MAKE) -s deb >$(BUILD)/logs/deb.log 2>&1 || { tail -n 20 $(BUILD)/logs/deb.log; echo '== make deb: FAILED'; }; \
 	    c=0; $(MAKE) -s check-stock-fail-closed || c=$$?; \
 	    d=0; $(MAKE) -s check-stock-vm || d=$$?; \
+	    y=0; $(MAKE) -s check-stock-systemd || y=$$?; \
 	    b=0; $(MAKE) -s bench-smoke >$(BUILD)/logs/bench-smoke.log 2>&1 || b=$$?; \
 	    [ $$b -eq 0 ] && echo '== bench smoke: ok' || \
 		{ tail -n 20 $(BUILD)/logs/bench-smoke.log; echo '== bench smoke: FAILED'; }; \
 	    scripts/summary.sh $(BUILD)/logs/unit.log:$$u $(BUILD)/logs/vm.log:$$v \
 		$(BUILD)/logs/vm-fail-closed.log:$$f $(BUILD)/logs/stress-short.log:$$s \
-		$(BUILD)/logs/vm-stock-fail-closed.log:$$c $(BUILD)/logs/vm-stock.log:$$d && \
+		$(BUILD)/logs/vm-stock-fail-closed.log:$$c $(BUILD)/logs/vm-stock.log:$$d \
+		$(BUILD)/logs/vm-stock-systemd.log:$$y && \
 		[ $$k -eq 0 ] && [ $$b -eq 0 ]
 
 demo: deps all
@@ -296,5 +307,3 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service
 	$(INSTALL) -D -m 0644 etc/default-fwctl-bpf $(DESTDIR)/etc/default/fwctl-bpf
-	$(INSTALL) -D -m 0644 etc/modprobe.d-fwctl-bpf.conf \
-		$(DESTDIR)$(PREFIX)/share/doc/fwctl-bpf/examples/modprobe.d/fwctl-bpf.conf

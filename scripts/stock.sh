@@ -49,11 +49,13 @@ STOCK_VERSION=${STOCK_VERSION:-7.3.4-1~bpo13+1}
 STOCK_KBUILD=linux-kbuild-${STOCK_RELEASE%-amd64}
 # What a DKMS build needs (dkms pulls in gcc-14 and make), what the tests
 # run (bpftool 7.8 from trixie-backports, libbpf 1.5, the libraries the
-# host-built tests link) and what the initramfs is made of (busybox).
+# host-built tests link), what the initramfs is made of (busybox), and
+# systemd, the PID 1 of tests/vm/run --stock --systemd.
 ROOTFS_PKGS=(build-essential dkms kmod dwarves "linux-headers-$STOCK_RELEASE"
 	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5
 	     libcriterion3
-	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates mount)
+	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates mount
+	     systemd systemd-sysv udev)
 # Kernel modules the guest needs before its root is mounted (virtio-pci
 # is built in).
 INITRD_MODS=(9pnet_virtio 9p overlay)

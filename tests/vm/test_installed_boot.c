@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A host as the packages leave it, booted: systemd is PID 1 on Debian's
+ * kernel with fwctl-bpf and fwctl-bpf-dkms installed by apt (make
+ * check-stock boots tests/vm/run --stock --systemd and runs this suite
+ * alone). fwctl-bpf.service attached the baseline before sysinit.target,
+ * the devices are fail-closed by the package's modprobe.d file, the
+ * collector stores the trail, systemctl reload and restart re-apply
+ * without detaching. Elsewhere the suite skips itself.
+ */
+#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fwctl.h"
+#include "sim.h"
+
+#define PIN_ROOT	"/sys/fs/bpf/fwctl"
+#define LOADER		"/usr/sbin/fwctl-bpf"
+
+static const char *const stack[] = {
+	"observe", "opcode_allow", "rate_limit", "deny_nv_write", "redact_serial",
+};
+
+static bool booted_installed(void)
+{
+	return !access("/run/systemd/system", F_OK) && !access(LOADER, X_OK);
+}
+
+static void setup(void)
+{
+	if (!booted_installed())
+		return;
+	cr_assert_eq(system("modprobe mlx5_sim && modprobe mlx5_fwctl"), 0);
+	sim_restore();
+}
+
+TestSuite(installed_boot, .init = setup);
+
+#define SKIP_UNLESS_INSTALLED()						\
+	do {								\
+		if (!booted_installed())				\
+			cr_skip_test("needs systemd on an installed host " \
+				     "(make check-stock boots one)");	\
+	} while (0)
+
+/* The first line COMMAND prints, without its newline; "" if none */
+static char *first_line(const char *cmd, char *buf, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+
+	buf[0] = '\0';
+	if (p) {
+		if (!fgets(buf, len, p))
+			buf[0] = '\0';
+		pclose(p);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/*
+ * When systemd first logged MESSAGE this boot, in seconds since boot (a
+ * unit's own timestamps move with every restart; the journal keeps the
+ * first).
+ */
+static double first_logged(const char *message)
+{
+	char cmd[256], v[256];
+
+	snprintf(cmd, sizeof(cmd), "journalctl -b --no-pager -o short-monotonic _PID=1 | "
+		 "grep -m1 -F '%s'", message);
+	first_line(cmd, v, sizeof(v));
+	return v[0] == '[' ? strtod(v + 1, NULL) : -1;
+}
+
+static int link_of(const char *name, __u32 *link_id, __u32 *map_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), PIN_ROOT "/%s/link", name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_link_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	if (link_id)
+		*link_id = info.id;
+	if (map_id)
+		*map_id = info.struct_ops.map_id;
+	return ret;
+}
+
+static void assert_stack_attached(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(stack) / sizeof(stack[0]); i++)
+		cr_assert_eq(link_of(stack[i], NULL, NULL), 0, "%s is not attached", stack[i]);
+}
+
+static int rpc(int fd, uint16_t opcode)
+{
+	uint8_t in[16] = {}, out[256];
+	uint32_t len = sizeof(out);
+
+	sim_hdr(in, opcode, 0);
+	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &len);
+}
+
+Test(installed_boot, the_baseline_is_attached_before_sysinit_target)
+{
+	double baseline, sysinit;
+	char v[64];
+
+	SKIP_UNLESS_INSTALLED();
+	cr_assert_eq(system("systemctl is-active --quiet fwctl-bpf.service"), 0,
+		     "fwctl-bpf.service: %s",
+		     first_line("systemctl is-active fwctl-bpf.service", v, sizeof(v)));
+	assert_stack_attached();
+	baseline = first_logged("Finished fwctl-bpf.service");
+	sysinit = first_logged("Reached target sysinit.target");
+	cr_assert_gt(baseline, 0, "no \"Finished fwctl-bpf.service\" in the journal");
+	cr_assert_gt(sysinit, 0);
+	cr_assert_lt(baseline, sysinit, "the baseline (%.6f s) came after sysinit.target (%.6f s)",
+		     baseline, sysinit);
+	cr_assert_str_eq(first_line("cat /sys/module/fwctl/parameters/bpf_fail_closed",
+				    v, sizeof(v)), "Y", "the package's modprobe.d was not applied");
+}
+
+Test(installed_boot, a_device_added_after_boot_is_decided_by_the_stack)
+{
+	int fd = sim_open(0);
+	long long before;
+	int i;
+
+	SKIP_UNLESS_INSTALLED();
+	cr_assert_geq(fd, 0);
+	before = sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+	cr_assert_eq(rpc(fd, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), -EACCES,
+		     "an opcode outside the allowlist was not refused by it");
+	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
+		     "the firmware ran a refused RPC");
+	for (i = 0; i < 50 && rpc(fd, MLX5_CMD_OP_NOP); i++)
+		usleep(100000);	/* a bucket other tests drained refills */
+	cr_assert_lt(i, 50, "the stack refuses a NOP");
+	close(fd);
+}
+
+Test(installed_boot, the_collector_stores_what_was_refused)
+{
+	char out[4096];
+	int fd = sim_open(0), i;
+
+	SKIP_UNLESS_INSTALLED();
+	cr_assert_eq(system("systemctl is-active --quiet fwctl-bpf-audit.service"), 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rpc(fd, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), -EACCES);
+	close(fd);
+	/* the service drains the ring into /var/log/fwctl-bpf; queries read that */
+	for (i = 0; i < 100; i++) {
+		first_line(LOADER " audit --verdict rejected 2>/dev/null | "
+			   "grep QUERY_DIAGNOSTIC_PARAMS | grep policy=opcode_allow",
+			   out, sizeof(out));
+		if (out[0])
+			break;
+		usleep(200000);
+	}
+	cr_assert(out[0], "the refusal is not in the store");
+	cr_assert(strstr(out, "status=EACCES"), "%s", out);
+}
+
+Test(installed_boot, systemctl_reload_and_restart_swap_in_place)
+{
+	const char *const cmds[] = { "systemctl reload fwctl-bpf", "systemctl restart fwctl-bpf" };
+	__u32 link[2], map[2];
+	size_t i;
+
+	SKIP_UNLESS_INSTALLED();
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(link_of("opcode_allow", &link[0], &map[0]), 0);
+		cr_assert_eq(system(cmds[i]), 0, "%s failed", cmds[i]);
+		cr_assert_eq(system("systemctl is-active --quiet fwctl-bpf.service"), 0);
+		assert_stack_attached();
+		cr_assert_eq(link_of("opcode_allow", &link[1], &map[1]), 0);
+		cr_assert_eq(link[1], link[0], "%s detached and attached again", cmds[i]);
+		cr_assert_neq(map[1], map[0], "%s did not swap in the object", cmds[i]);
+	}
+}
