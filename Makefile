@@ -36,6 +36,10 @@ LDFLAGS  ?= $(shell $(HARDENING) dpkg-buildflags --get LDFLAGS)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf -Itests/lib -Itests/progs
 LDLIBS   := -lbpf -lelf -lz -ljson-c
+# One version, debian/changelog's: the loader's -V, the man pages, the
+# packages and the DKMS module version.
+VERSION  := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null | sed 's/-[^-]*$$//')
+CFLAGS   += -DFWCTL_BPF_VERSION='"$(or $(VERSION),unknown)"'
 
 # vmlinux.h of 7.x kernels has anonymous tagged struct members, which
 # clang accepts only as a Microsoft extension.
@@ -288,8 +292,11 @@ INSTALL    ?= install
 
 install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_names.h
 	$(INSTALL) -D -m 0755 $(BUILD)/fwctl-bpf $(DESTDIR)$(SBINDIR)/fwctl-bpf
-	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 docs/fwctl-bpf.8 \
-		docs/fwctl-bpf-site-baseline.8
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/share/man/man8
+	for m in fwctl-bpf fwctl-bpf-site-baseline; do \
+		sed 's/"fwctl-bpf [0-9][^"]*"/"fwctl-bpf $(VERSION)"/' docs/$$m.8 \
+			>$(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 || exit 1; \
+	done
 	$(INSTALL) -D -m 0644 loader/bash-completion/fwctl-bpf \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/fwctl-bpf
 	$(INSTALL) -d $(DESTDIR)$(SDKDIR)/mlx5 $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/policies

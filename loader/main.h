@@ -19,7 +19,9 @@
 
 #include "json_writer.h"
 
-#define FWCTL_BPF_VERSION	"0.1"
+#ifndef FWCTL_BPF_VERSION	/* the Makefile's, from debian/changelog */
+#define FWCTL_BPF_VERSION	"unknown"
+#endif
 /* Where policies are pinned; FWCTL_BPF_PIN_ROOT overrides it. */
 #define FWCTL_BPF_PIN_ROOT	"/sys/fs/bpf/fwctl"
 

@@ -20,9 +20,10 @@
 #   --reload          re-apply on a running baseline (systemctl reload): a
 #                     policy already attached is swapped in place for its
 #                     object (fwctl-bpf swap: make before break, its maps
-#                     carried, so no RPC runs unfiltered or with an empty
-#                     configuration), then its configuration is made what
-#                     the arguments say (uids added first, then the others
+#                     carried, so no RPC runs unfiltered; a map whose
+#                     layout changed starts fresh and is configured right
+#                     after), then its configuration is made what the
+#                     arguments say (uids added first, then the others
 #                     removed); one not attached is attached
 #   -h, --help        this text
 #
@@ -116,11 +117,41 @@ opcode() {
 	echo "$code"
 }
 
-# All or nothing: undo this run's attaches on any failure or signal.
+# The pinned allowlist's entries, a line "OPCODE OP_MOD" each (bpftool
+# prints the key with BTF); fails when the map cannot be read.
+allow_entries() {
+	local dump
+
+	dump=$(bpftool -j map dump pinned "$PIN/opcode_allow/allowed") || return 1
+	{ grep -o '"opcode":[0-9]*,"op_mod":[0-9]*' <<<"$dump" || true; } | tr -c '0-9\n' ' '
+}
+
+allow_delete() {
+	bpftool map delete pinned "$PIN/opcode_allow/allowed" key hex $(le16 "$1") $(le16 "$2")
+}
+
+# The keys of a pinned hash map of u32 keys; fails when it cannot be read.
+map_keys() {
+	local dump
+
+	dump=$(bpftool -j map dump pinned "$1") || return 1
+	{ grep -o '"key":[0-9]*' <<<"$dump" || true; } | cut -d: -f2
+}
+
+# All or nothing: undo this run's attaches on any failure or signal. An
+# allowlist this run attached is emptied first, so it refuses everything
+# while the policies after it go (detached in the reverse order, the filled
+# allowlist would let NV writes and serials through once deny_nv_write and
+# redact_serial were gone).
 undo() {
-	local rc=$? i
+	local rc=$? i code mod
 
 	[ $rc -eq 0 ] && return 0
+	if [[ " ${ATTACHED[*]} " == *" opcode_allow "* ]]; then
+		allow_entries 2>/dev/null | while read -r code mod; do
+			allow_delete "$code" "$mod" 2>/dev/null || true
+		done
+	fi
 	for ((i = ${#ATTACHED[@]} - 1; i >= 0; i--)); do
 		"$FWCTL_BPF" detach "${ATTACHED[i]}" >/dev/null ||
 			echo "site-baseline: can't detach ${ATTACHED[i]}" >&2
@@ -146,11 +177,6 @@ attach() {
 	ATTACHED+=("$name")
 }
 
-# The keys of a pinned hash map of u32 keys (bpftool prints them with BTF).
-map_keys() {
-	bpftool -j map dump pinned "$1" | grep -o '"key":[0-9]*' | cut -d: -f2
-}
-
 # The order keeps a fail-closed device (modprobe.d, at boot) closed until
 # the whole stack runs: the first enforcing policy is the allowlist with an
 # empty map, which refuses everything; it is filled last, once every other
@@ -171,7 +197,9 @@ for uid in "${UIDS[@]}"; do
 		key hex $(le32 "$uid") value hex 01
 done
 # a carried map may hold uids the arguments no longer name
-for uid in $(map_keys "$PIN/deny_nv_write/allowed_uids"); do
+keys=$(map_keys "$PIN/deny_nv_write/allowed_uids") ||
+	die "can't read $PIN/deny_nv_write/allowed_uids"
+for uid in $keys; do
 	[[ " ${UIDS[*]} " == *" $uid "* ]] && continue
 	bpftool map delete pinned "$PIN/deny_nv_write/allowed_uids" key hex $(le32 "$uid")
 done
@@ -186,12 +214,12 @@ for op in NOP QUERY_ADAPTER QUERY_ISSI QUERY_HCA_CAP QUERY_VPORT_STATE \
 	bpftool map update pinned "$PIN/opcode_allow/allowed" \
 		key hex $(le16 "$code") ff ff value hex 01
 done
-# a carried allowlist may hold what this list no longer does
-bpftool -j map dump pinned "$PIN/opcode_allow/allowed" |
-	grep -o '"opcode":[0-9]*,"op_mod":[0-9]*' | tr -c '0-9\n' ' ' |
-	while read -r code mod; do
-		[ "$mod" = 65535 ] && [[ " ${allowed[*]} " == *" $code "* ]] && continue
-		bpftool map delete pinned "$PIN/opcode_allow/allowed" \
-			key hex $(le16 "$code") $(le16 "$mod")
-	done
-"$FWCTL_BPF" list
+# a carried allowlist may hold what this list no longer does (read whole
+# before deleting: deleting while bpftool walks the hash would skip some)
+entries=$(allow_entries) || die "can't read $PIN/opcode_allow/allowed"
+while read -r code mod; do
+	[ -n "$code" ] || continue
+	[ "$mod" = 65535 ] && [[ " ${allowed[*]} " == *" $code "* ]] && continue
+	allow_delete "$code" "$mod"
+done <<<"$entries"
+"$FWCTL_BPF" list || true

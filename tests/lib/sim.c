@@ -224,6 +224,15 @@ void sim_hdr(void *in, uint16_t opcode, uint16_t op_mod)
 	MLX5_SET(mbox_in_hdr, in, op_mod, op_mod);
 }
 
+int sim_rpc(int fd, uint16_t opcode)
+{
+	uint8_t in[16] = {}, out[256];
+	uint32_t len = sizeof(out);
+
+	sim_hdr(in, opcode, 0);
+	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &len);
+}
+
 uint8_t sim_status(const void *out)
 {
 	return MLX5_GET(mbox_out_hdr, out, status);

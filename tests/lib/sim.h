@@ -82,6 +82,9 @@ int sim_info(int fd, uint32_t *uid, uint32_t *uctx_caps);
 
 /* Mailbox helpers */
 void sim_hdr(void *in, uint16_t opcode, uint16_t op_mod);
+/* OPCODE (op_mod 0) with a bare 16-byte header, read-only scope: the
+ * ioctl's result (the answer, up to 256 bytes, is dropped) */
+int sim_rpc(int fd, uint16_t opcode);
 uint8_t sim_status(const void *out);
 uint32_t sim_syndrome(const void *out);
 

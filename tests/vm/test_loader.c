@@ -52,6 +52,20 @@ static void read_file(const char *path, char *buf, size_t size)
 		close(fd);
 }
 
+/* A new file PATH holding TEXT; 0 or -errno */
+static int put_file(const char *path, const char *text, mode_t mode)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
 /* Run argv (NULL-terminated); stdout and stderr into out/err; exit code. */
 static int runv(const char *const *argv)
 {
@@ -854,11 +868,7 @@ Test(loader_pins, pin_directories_are_private_to_root)
 
 static int nop_fd(int fd)
 {
-	uint8_t in[16] = {}, o[16];
-	uint32_t len = sizeof(o);
-
-	sim_hdr(in, MLX5_CMD_OP_NOP, 0);
-	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len);
+	return sim_rpc(fd, MLX5_CMD_OP_NOP);
 }
 
 /* docs/security.md: "rm .../link" by anyone who can write the pin tree */
@@ -977,7 +987,6 @@ Test(site_baseline, an_unknown_user_is_an_error_not_uid_0)
 Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 {
 	char cwd[512], script[1024 + 256];
-	int fd;
 
 	cr_assert(getcwd(cwd, sizeof(cwd)));
 	cr_assert_eq(sh("rm -rf /tmp/sb_bin && mkdir -m 0700 /tmp/sb_bin"), 0);
@@ -985,10 +994,7 @@ Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 	snprintf(script, sizeof(script), "#!/bin/sh\n"
 		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
 		 "exec %s/" LOADER " \"$@\"\n", cwd);
-	fd = open("/tmp/sb_bin/fwctl-bpf", O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	cr_assert(fd >= 0);
-	cr_assert_eq(write(fd, script, strlen(script)), (ssize_t)strlen(script));
-	close(fd);
+	cr_assert_eq(put_file("/tmp/sb_bin/fwctl-bpf", script, 0755), 0);
 	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", out, err);
 	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", err);
 	cr_assert(strstr(err, "site-baseline: failed; detached observe opcode_allow rate_limit"), "%s", err);
@@ -1012,18 +1018,44 @@ Test(site_baseline, refuses_objects_others_can_write)
  */
 static int forbidden_rpc(int fd)
 {
-	uint8_t in[16] = {}, o[256];
-	uint32_t len = sizeof(o);
+	return sim_rpc(fd, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+}
 
-	sim_hdr(in, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS, 0);
-	return fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), o, &len);
+/*
+ * A child that sends the allowlist-refused RPC in a loop as another uid
+ * (its own rate-limit bucket, so root's probes are not starved); the
+ * firmware's count of that opcode is the ground truth.
+ */
+static pid_t start_forbidden_sender(int fd)
+{
+	pid_t child = fork();
+
+	cr_assert_geq(child, 0);
+	if (!child) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(2);
+		for (;;)
+			if (!forbidden_rpc(fd))
+				_exit(1);
+	}
+	return child;
+}
+
+static void stop_forbidden_sender(pid_t child)
+{
+	int status;
+
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFSIGNALED(status), "the sender %s", WIFEXITED(status) &&
+		  WEXITSTATUS(status) == 1 ? "saw a refused RPC succeed" : "failed");
 }
 
 Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
 {
 	__u32 link[2], map[2];
 	long long before;
-	int fd = sim_open(0), status, i;
+	int fd = sim_open(0), i;
 	pid_t child;
 
 	cr_assert_geq(fd, 0);
@@ -1038,19 +1070,14 @@ Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
 	cr_assert_eq(run(BASELINE, "--uid", "2000"), 1, "%s%s", out, err);
 	cr_assert_eq(baseline_attached(ROOT), 5);
 
+	/* an opcode the allowlist no longer names (0x123, every op_mod) */
+	cr_assert_eq(run("bpftool", "map", "update", "pinned", ROOT "/opcode_allow/allowed",
+			 "key", "hex", "23", "01", "ff", "ff", "value", "hex", "01"), 0, "%s", err);
 	before = sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
-	child = fork();
-	cr_assert_geq(child, 0);
-	if (!child) {
-		for (;;)
-			if (!forbidden_rpc(fd))
-				_exit(1);
-	}
+	child = start_forbidden_sender(fd);
 	i = run(BASELINE, "--reload", "--uid", "1001", "--uid", "2000");
-	kill(child, SIGKILL);
-	cr_assert_eq(waitpid(child, &status, 0), child);
+	stop_forbidden_sender(child);
 	cr_assert_eq(i, 0, "%s%s", out, err);
-	cr_assert(WIFSIGNALED(status), "a forbidden RPC succeeded during the reload");
 	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
 		     "the firmware ran a forbidden RPC during the reload");
 
@@ -1062,10 +1089,10 @@ Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
 			 ROOT "/deny_nv_write/allowed_uids"), 0);
 	cr_assert(strstr(out, "\"key\":1001,") && strstr(out, "\"key\":2000,"), "%s", out);
 	cr_assert_eq(strstr(out, "\"key\":1000,"), NULL, "a uid no longer named stays: %s", out);
-	/* the child drained root's rate-limit bucket: 10 RPCs/s refill it */
-	for (i = 0; i < 50 && nop(); i++)
-		usleep(100000);
-	cr_assert_lt(i, 50, "the baseline refuses a NOP after the reload");
+	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/opcode_allow/allowed"), 0);
+	cr_assert_eq(strstr(out, "\"opcode\":291,"), NULL, "a stale opcode stays allowed: %s", out);
+	cr_assert(strstr(out, "\"opcode\":2061,"), "the allowlist lost NOP: %s", out);
+	cr_assert_eq(nop(), 0, "the baseline refuses a NOP after the reload");
 	close(fd);
 }
 
@@ -1080,41 +1107,39 @@ Test(site_baseline, a_reload_with_nothing_attached_attaches_the_baseline)
 /*
  * At boot the devices are fail-closed (modprobe.d) and fwctl-bpf.service
  * runs the baseline: a device must stay closed until the whole stack is
- * attached, not open for what the first enforcing policy allows. A child
- * sends NOPs (the full stack allows them) and an RPC the allowlist refuses
- * throughout the run; no NOP may succeed while fewer than all five are
- * pinned, and the firmware must never run the refused one.
+ * configured, not open for what the first enforcing policy allows. A
+ * loader wrapper probes the device with a NOP (the full stack allows it)
+ * before and after every loader call the script makes; the only probe
+ * that may pass is the one before the closing "list".
  */
 Test(site_baseline, a_fail_closed_device_opens_only_with_the_whole_stack)
 {
-	int k = sim_private_device(), fd = sim_open(k), status, rc;
+	int k = sim_private_device(), fd = sim_open(k);
+	char cwd[512], script[2048], name[16], log[4096] = "";
 	long long before;
-	char name[16];
 	pid_t child;
 
 	cr_assert_geq(fd, 0);
+	cr_assert(getcwd(cwd, sizeof(cwd)));
 	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
-	before = sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
-	child = fork();
-	cr_assert_geq(child, 0);
-	if (!child) {
-		for (;;) {
-			int n = baseline_attached(ROOT);
+	cr_assert_eq(sh("rm -rf /tmp/sb_bin /tmp/sb_probe.log && mkdir -m 0700 /tmp/sb_bin"), 0);
+	snprintf(script, sizeof(script), "#!/bin/sh\n"
+		 "probe() { %s/" LOADER " rpc %s NOP >/dev/null 2>&1 && echo \"$*\" >>/tmp/sb_probe.log; }\n"
+		 "probe before \"$1\"\n%s/" LOADER " \"$@\"\nrc=$?\nprobe after \"$1\"\nexit $rc\n",
+		 cwd, name, cwd);
+	cr_assert_eq(put_file("/tmp/sb_bin/fwctl-bpf", script, 0755), 0);
 
-			if (!nop_fd(fd) && n < 5)
-				_exit(1);
-			forbidden_rpc(fd);
-		}
-	}
-	rc = run(BASELINE);
-	usleep(200000);
-	kill(child, SIGKILL);
-	cr_assert_eq(waitpid(child, &status, 0), child);
-	cr_assert_eq(rc, 0, "%s%s", out, err);
-	cr_assert(WIFSIGNALED(status), "a NOP passed before the whole stack was attached");
+	before = sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
+	child = start_forbidden_sender(fd);
+	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 0, "%s%s", out, err);
+	stop_forbidden_sender(child);
 	cr_assert_eq(sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
 		     "the firmware ran an RPC the baseline refuses");
+	read_file("/tmp/sb_probe.log", log, sizeof(log));
+	cr_assert_str_eq(log, "before list\nafter list\n",
+			 "the device opened before the whole stack was configured:\n%s", log);
+	cr_assert_eq(nop_fd(fd), 0, "the device did not open for the whole stack");
 	close(fd);
 	sim_remove(k);
 }
