@@ -36,11 +36,23 @@ struct bench_params {
 
 extern struct bench_params bp;
 
-/* Results of one measurement run: printed as "@bench,config,figure,unit,value". */
+/*
+ * The output sink (results.c). result() keeps every round's value of a
+ * figure; results_print() prints "@bench,CONFIG,FIGURE,UNIT,MEDIAN,ROUNDS"
+ * for each, then the run's seconds and error count.
+ */
+void results_start(void);
+int results_max_rounds(void);
 void result(const char *config, const char *figure, const char *unit, double v);
 void bench_error(const char *config, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void results_print(void);
+/* Sorts @v in place; the mean of the two middle values when @n is even */
+double median(double *v, size_t n);
+/* Of @sorted (as median() leaves it): the smallest value with at least
+ * @p * @n values at or below it (p 0.99: p99; 1: the maximum) */
+double quantile(const double *sorted, size_t n, double p);
 double now_ns(void);
 
 /* A client sends RPCs either on its own fwctl FD or through the broker. */

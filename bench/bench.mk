@@ -41,7 +41,10 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(GENERATED) $(wildcard bpf/*.h bench/*.bp
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call SKEL_RECIPE,$*)
 
-$(BUILD)/bench/obj/%.o: bench/%.c bench/bench.h $(GENERATED) $(BENCH_SKELS) $(POLICY_SKELS) \
+# policies/policies.mk is read after this file: $$(POLICY_SKELS) expands
+# when the rule is used, not now (when it is still empty)
+.SECONDEXPANSION:
+$(BUILD)/bench/obj/%.o: bench/%.c $(wildcard bench/*.h) $(GENERATED) $(BENCH_SKELS) $$(POLICY_SKELS) \
 		$(wildcard lib/*.h bpf/*_common.h tests/lib/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

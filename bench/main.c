@@ -51,69 +51,6 @@ static const struct bench_params quick = {
 	.audit_secs = 0.3,
 };
 
-#define MAX_ROUNDS	16
-#define MAX_RESULTS	1024
-
-static struct {
-	char config[32];
-	char figure[48];
-	char unit[12];
-	double v[MAX_ROUNDS];
-	int n;
-} res[MAX_RESULTS];
-static int nr_res, nr_errors;
-static double t_start;
-
-void result(const char *config, const char *figure, const char *unit, double v)
-{
-	int i;
-
-	for (i = 0; i < nr_res; i++)
-		if (!strcmp(res[i].config, config) && !strcmp(res[i].figure, figure))
-			break;
-	if (i == nr_res) {
-		if (nr_res == MAX_RESULTS)
-			return;
-		nr_res++;
-		snprintf(res[i].config, sizeof(res[i].config), "%s", config);
-		snprintf(res[i].figure, sizeof(res[i].figure), "%s", figure);
-		snprintf(res[i].unit, sizeof(res[i].unit), "%s", unit);
-	}
-	if (res[i].n < MAX_ROUNDS)
-		res[i].v[res[i].n++] = v;
-}
-
-void bench_error(const char *config, const char *fmt, ...)
-{
-	va_list ap;
-
-	nr_errors++;
-	printf("@error,%s,", config);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-void progress(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "# [%6.1fs] ", (now_ns() - t_start) / 1e9);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !getenv("FWCTL_BENCH_VERBOSE"))
@@ -185,7 +122,7 @@ static int do_run(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (rounds < 1 || rounds > MAX_ROUNDS)
+	if (rounds < 1 || rounds > results_max_rounds())
 		return usage();
 	if (!names) {
 		for (i = 0; i < nr_configs; i++)
@@ -201,7 +138,7 @@ static int do_run(int argc, char **argv)
 	}
 
 	libbpf_set_print(libbpf_print);
-	t_start = now_ns();
+	results_start();
 	uname(&u);
 	printf("@meta,kernel,%s\n", u.release);
 	if (read_clocksource(clock, sizeof(clock)) == 0)
@@ -226,19 +163,7 @@ static int do_run(int argc, char **argv)
 			run_config(cfg);
 		}
 
-	for (i = 0; i < nr_res; i++) {
-		double v[MAX_ROUNDS], med;
-		int n = res[i].n;
-
-		memcpy(v, res[i].v, n * sizeof(v[0]));
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-		printf("@bench,%s,%s,%s,%.6g,%d\n", res[i].config, res[i].figure, res[i].unit,
-		       med, n);
-	}
-	printf("@meta,seconds,%.1f\n", (now_ns() - t_start) / 1e9);
-	printf("@meta,errors,%d\n", nr_errors);
-	fflush(stdout);
+	results_print();
 	free(names);
 	return 0;
 }

@@ -96,13 +96,6 @@ static int cmp_rows(const void *a, const void *b)
 	return d ? d : strcmp(x->figure, y->figure);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static const struct row *find(const char *config, const char *figure)
 {
 	for (int i = 0; i < nr_rows; i++)
@@ -602,8 +595,7 @@ int bench_report(int argc, char **argv)
 		struct row *r = &rows[i];
 		int n = r->nr_values;
 
-		qsort(r->values, n, sizeof(r->values[0]), cmp_double);
-		r->value = n % 2 ? r->values[n / 2] : (r->values[n / 2 - 1] + r->values[n / 2]) / 2;
+		r->value = median(r->values, n);
 	}
 	qsort(rows, nr_rows, sizeof(rows[0]), cmp_rows);
 	check_targets();

@@ -159,13 +159,6 @@ int denied_rpc(struct client *c)
 	return client_rpc(c, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int measure_latency(struct client *c, uint32_t in_len, int n, double *med, double *p99)
 {
 	return measure_latency_while(c, in_len, n, NULL, NULL, med, p99, NULL);
@@ -217,9 +210,8 @@ int measure_latency_while(struct client *c, uint32_t in_len, int n,
 			sum += t[i];
 		*mean = sum / n;
 	}
-	qsort(t, n, sizeof(*t), cmp_double);
-	*med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-	*p99 = t[(int)ceil(n * 0.99) - 1];
+	*med = median(t, n);
+	*p99 = quantile(t, n, 0.99);
 out:
 	free(in);
 	free(t);
