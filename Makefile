@@ -197,9 +197,10 @@ check-vm: $(BUILD)/vm-tests
 		exit $${PIPESTATUS[0]}
 
 # The in-VM suite on Debian's own, unmodified kernel (trixie-backports),
-# twice: fail-closed by the package's modprobe.d example, then the whole
-# suite. Each boot has the packages of make deb installed with apt on a
-# trixie rootfs (DKMS built the modules), and the suite runs the installed
+# three boots: fail-closed by the package's /etc/modprobe.d file, the
+# whole suite without it, and the installed host with systemd as PID 1.
+# Each boot has the packages of make deb installed with apt on a trixie
+# rootfs (DKMS built the modules), and the suite runs the installed
 # loader and policies (tests/vm/stock-installed). Needs root; see
 # docs/stock-kernel.md.
 check-stock: deps all deb
