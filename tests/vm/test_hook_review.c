@@ -622,3 +622,76 @@ Test(review, a_user_memory_kfunc_does_not_load)
 	cr_assert_eq(bpf_test_load_must_fail("fail_user_dynptr", log, sizeof(log)), -EACCES);
 	cr_assert(strstr(log, "attach to unsupported member rpc_filter"), "%s", log);
 }
+
+/*
+ * Issue 16: an RPC enters the hook only on a device that a policy matches
+ * (a per-device flag beside the run array). Every way the flag could be
+ * stale: a policy bound to one device, a global one, a device added after
+ * both, each attach order and the detach orders.
+ */
+
+struct bound_verdict {
+	unsigned int dev_index;
+	int verdict;
+};
+
+static void set_bound_verdict(struct hook_policy *skel, void *arg)
+{
+	const struct bound_verdict *b = arg;
+
+	set_device(skel, (void *)(uintptr_t)b->dev_index);
+	skel->data->verdict = b->verdict;
+}
+
+/* A NOP on simK is rejected with -EACCES and never runs, or runs */
+static void expect_rejected(int k, bool rejected, const char *when)
+{
+	int fd = sim_open(k), ret;
+	long long before = sim_executed(k);	/* opening runs a command */
+
+	cr_assert_geq(fd, 0);
+	ret = nop(fd);
+	cr_assert_eq(ret, rejected ? -EACCES : 0, "%s: sim%d returned %d", when, k, ret);
+	cr_assert_eq(sim_executed(k), before + !rejected, "%s: sim%d's firmware counter", when, k);
+	close(fd);
+}
+
+Test(review, each_device_runs_the_policies_that_match_it_in_every_order)
+{
+	int a = sim_private_device(), late, order;
+	struct bound_verdict on_a = { sim_fwctl_index(a), -EACCES };
+	struct policy bound, global;
+
+	for (order = 0; order < 2; order++) {
+		if (order == 0) {
+			bound = policy_add("on_a", 10, set_bound_verdict, &on_a);
+			expect_rejected(a, true, "bound to a");
+			expect_rejected(0, false, "bound to another device");
+			global = policy_verdict("everywhere", 20, -EACCES);
+		} else {
+			global = policy_verdict("everywhere", 20, -EACCES);
+			expect_rejected(a, true, "global");
+			bound = policy_add("on_a", 10, set_bound_verdict, &on_a);
+		}
+		expect_rejected(a, true, "both");
+		expect_rejected(0, true, "global, with one bound elsewhere");
+		late = sim_private_device();
+		expect_rejected(late, true, "a device added after a global policy");
+
+		if (order == 0) {
+			policy_del(&global);
+			expect_rejected(0, false, "the global one detached");
+			expect_rejected(late, false, "the global one detached");
+			expect_rejected(a, true, "the bound one stays");
+			policy_del(&bound);
+		} else {
+			policy_del(&bound);
+			expect_rejected(a, true, "the global one stays");
+			policy_del(&global);
+		}
+		expect_rejected(a, false, "all detached");
+		expect_rejected(0, false, "all detached");
+		expect_rejected(late, false, "all detached");
+		cr_assert_eq(sim_remove(late), 0);
+	}
+}
