@@ -95,6 +95,9 @@ long broker_rss_kib(pid_t pid);
 struct audit_consumer;
 int audit_consumer_start(int ring_fd, struct audit_consumer **c);
 uint64_t audit_consumer_seen(const struct audit_consumer *c);
+/* its CPU time so far, as of its last poll */
+uint64_t audit_consumer_cpu_ns(const struct audit_consumer *c);
+int audit_consumer_drain(struct audit_consumer *c);
 void audit_consumer_stop(struct audit_consumer *c);
 
 /* The configurations (configs.c) */
@@ -114,6 +117,19 @@ const char *config_name(const struct config *cfg);
 int run_config(const struct config *cfg);
 /* @n RPCs and no measurement: the workload of scripts/profile.sh */
 int spin_config(const struct config *cfg, long n);
+
+/*
+ * A point of the run that the tbcount QEMU plugin records (the totals of
+ * the guest's instructions so far): a NOP no compiler emits,
+ * nopl 0x46574354(%rax). Outside the plugin, a NOP.
+ */
+static inline void bench_mark(void)
+{
+	__asm__ __volatile__(".byte 0x0f, 0x1f, 0x80, 0x54, 0x43, 0x57, 0x46" ::: "memory");
+}
+
+/* fwctl-bench insns SPEC...: the workloads counted between marks (insns.c) */
+int insns_main(int argc, char **argv);
 
 /* The host side: merge the raw results of both boots into the report. */
 int bench_report(int argc, char **argv);

@@ -24,7 +24,15 @@ PROFILE_CONFIGS ?= nopolicy allow floor site
 
 .PHONY: bench bench-smoke bench-build profile
 
-bench-build: $(BENCH_BIN) $(BENCH_BPF_OBJS) $(BUILD)/fwctl-bpf
+BENCH_PLUGIN   := $(BUILD)/bench/tbcount.so
+
+bench-build: $(BENCH_BIN) $(BENCH_BPF_OBJS) $(BUILD)/fwctl-bpf $(BENCH_PLUGIN)
+
+# the QEMU plugin that counts guest instructions (scripts/bench.sh, profile.sh)
+$(BENCH_PLUGIN): bench/profile/tbcount.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -shared -fPIC -o $@ $<
 
 bench: deps bench-build
 	$(Q)scripts/bench.sh

@@ -10,7 +10,7 @@
 
 #include "bench.h"
 
-#define MAX_LINKS 8
+#define MAX_LINKS 16	/* FWCTL_BPF_MAX_POLICIES */
 
 struct state {
 	const struct config *cfg;

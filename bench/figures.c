@@ -214,6 +214,8 @@ static void fig_audit(struct state *st)
 	int err;
 
 	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		uint64_t cpu = audit_consumer_cpu_ns(st->consumer);
+		uint64_t seen = audit_consumer_seen(st->consumer);
 		char fig[64];
 
 		err = audit_load(st, threads[i], 0, &rec_s, &lost);
@@ -223,6 +225,12 @@ static void fig_audit(struct state *st)
 		result(cn, fig, "rec/s", rec_s);
 		snprintf(fig, sizeof(fig), "audit_lost_%dclient", threads[i]);
 		result(cn, fig, "count", lost);
+		/* the consumer's CPU per record drained (as of its last poll) */
+		seen = audit_consumer_seen(st->consumer) - seen;
+		cpu = audit_consumer_cpu_ns(st->consumer) - cpu;
+		snprintf(fig, sizeof(fig), "audit_consumer_ns_%dclient", threads[i]);
+		if (seen)
+			result(cn, fig, "ns/rec", (double)cpu / seen);
 		if (!lost && rec_s > best)
 			best = rec_s;
 		if (i == 0)

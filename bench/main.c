@@ -7,6 +7,9 @@
  *	in the VM: measure the configurations, print one line per figure,
  *	"@bench,CONFIG,FIGURE,UNIT,VALUE,ROUNDS" (the median over the rounds),
  *	"@error,CONFIG,MESSAGE" for what could not be measured, and "@meta,..."
+ *   fwctl-bench insns [--rpcs N] SPEC...
+ *	in the VM under scripts/bench.sh's counting plugin: the workloads
+ *	whose instructions per RPC are counted between marks (insns.c)
  *   fwctl-bench report [--csv F] [--json F] [--md F] RAW...
  *	on the host: merge the raw outputs of both boots, print the table
  *	with every figure's ratio to the baseline and the targets' PASS/MISS
@@ -65,6 +68,7 @@ static int usage(void)
 		"                       [--loader PATH] [--objdir DIR]\n"
 		"       fwctl-bench report [--csv F] [--json F] [--md F] RAW...\n"
 		"       fwctl-bench spin CONFIG N\n"
+		"       fwctl-bench insns [--rpcs N] CONFIG[@BYTES|xCLIENTS]|stackN|stackotherN...\n"
 		"       fwctl-bench list\n"
 		"Configurations:");
 	for (int i = 0; i < nr_configs; i++)
@@ -183,6 +187,10 @@ int main(int argc, char **argv)
 			return usage();
 		libbpf_set_print(libbpf_print);
 		return spin_config(cfg, atol(argv[3])) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "insns")) {
+		libbpf_set_print(libbpf_print);
+		return insns_main(argc - 2, argv + 2);
 	}
 	if (!strcmp(argv[1], "list")) {
 		for (int i = 0; i < nr_configs; i++)

@@ -3,8 +3,9 @@
  * fwctl-bench report: merge the raw outputs of the boots of one run
  * ("@bench,CONFIG,FIGURE,UNIT,VALUE,ROUNDS" lines, everything else
  * ignored), put every figure next to the baseline's and check the targets
- * of issue 8. Writes the table to stdout and, on request, CSV, JSON and a
- * Markdown section for docs/benchmarks.md.
+ * (targets.c). Writes the table to stdout and, on request, CSV, JSON, a
+ * Markdown section for docs/benchmarks.md and the curves' data
+ * (curves.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -15,24 +16,11 @@
 #include <string.h>
 
 #include "bench.h"
+#include "report.h"
 
 #define MAX_ROWS	1024
 #define MAX_BOOTS	8
 #define MAX_ERRORS	64
-
-#define MAX_VALUES	16
-
-/* One figure of one configuration; boots that measured it again add values. */
-struct row {
-	char config[32];
-	char figure[48];
-	char unit[12];
-	double value;		/* the median of values[] */
-	double values[MAX_VALUES];
-	int nr_values;
-	int rounds;
-	int boot;		/* the first boot that measured it */
-};
 
 struct boot {
 	const char *file;
@@ -59,11 +47,13 @@ static int nr_errors;
 #define MAX_CONFIGS 32
 
 static const char *const figure_order[] = {
-	"syscall_med", "insns16", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
+	"syscall_med", "insns16", "plain16", "rep16", "lock16", "serial16", "icall16", "ijmp16",
+	"insns16_spread", "lat16_med", "lat16_p99", "lat16_mean", "lat64k_med", "lat64k_p99", "lat1m_med", "lat1m_p99",
 	"tput_1", "tput_2", "tput_4",
 	"delay_lat16_med", "delay_lat16_p99", "delay_lat16_mean", "delay_tput_1", "delay_tput_2", "delay_tput_4",
 	"audit_rps_1client", "audit_lost_1client", "audit_rps_2client", "audit_lost_2client",
 	"audit_rps_4client", "audit_lost_4client", "audit_max_rps_zero_lost",
+	"audit_consumer_ns_1client", "audit_consumer_ns_2client", "audit_consumer_ns_4client",
 	"swap_update_med", "swap_update_max", "swapping_lat16_med", "swapping_lat16_p99",
 	"swapping_swaps", "swap_cli_med", "mem",
 };
@@ -96,7 +86,7 @@ static int cmp_rows(const void *a, const void *b)
 	return d ? d : strcmp(x->figure, y->figure);
 }
 
-static const struct row *find(const char *config, const char *figure)
+const struct row *find(const char *config, const char *figure)
 {
 	for (int i = 0; i < nr_rows; i++)
 		if (!strcmp(rows[i].config, config) && !strcmp(rows[i].figure, figure))
@@ -105,7 +95,7 @@ static const struct row *find(const char *config, const char *figure)
 }
 
 /* Latency while swapping compares with the baseline's plain latency. */
-static double ratio_of(const struct row *r)
+double ratio_of(const struct row *r)
 {
 	const char *base = r->figure;
 	const struct row *b;
@@ -213,21 +203,23 @@ static int parse(const char *file)
 	return 0;
 }
 
-/* ---- targets */
+/* ---- targets (targets.c) */
 
-struct target {
-	const char *what;
-	const char *status;	/* PASS, MISS, UNSETTLED, n/a */
-	char detail[320];
-};
+struct target targets[MAX_TARGETS];
+int nr_targets;
 
-static struct target targets[12];
-static int nr_targets;
+struct target *target_new(const char *what)
+{
+	static struct target overflow;
+	struct target *t = nr_targets < MAX_TARGETS ? &targets[nr_targets++] : &overflow;
 
-static void detail_add(struct target *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	memset(t, 0, sizeof(*t));
+	t->what = what;
+	t->status = "n/a";
+	return t;
+}
 
-static void detail_add(struct target *t, const char *fmt, ...)
+void detail_add(struct target *t, const char *fmt, ...)
 {
 	size_t n = strlen(t->detail);
 	va_list ap;
@@ -235,118 +227,6 @@ static void detail_add(struct target *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->detail + n, sizeof(t->detail) - n, fmt, ap);
 	va_end(ap);
-}
-
-/*
- * The timed verdict, checked against the same comparison in instructions
- * per RPC where both sides have them: those are deterministic, so a timed
- * verdict they contradict is the host's noise (a loaded or throttled host
- * moves TCG timings by tens of percent), and the target is UNSETTLED.
- */
-static void settle(struct target *t, bool timed_pass, int insns_pass)
-{
-	t->status = timed_pass ? "PASS" : "MISS";
-	if (insns_pass >= 0 && insns_pass != timed_pass) {
-		t->status = "UNSETTLED";
-		detail_add(t, "; timing says %s, instructions say %s: rerun on a quieter host",
-			   timed_pass ? "PASS" : "MISS", insns_pass ? "PASS" : "MISS");
-	}
-}
-
-/*
- * What instructions per RPC say of a latency ratio. For a 16-byte RPC,
- * their own ratio. With the firmware delay, whose wall-clock time no
- * instruction counts: the baseline's delayed latency plus the extra
- * instructions at the time an instruction takes in the baseline's 16-byte
- * RPC (TCG time tracks instructions on this path; docs/benchmarks.md).
- */
-static double insns_ratio(const char *config, const char *figure)
-{
-	const struct row *ins = find(config, "insns16"), *bins = find("baseline", "insns16");
-	const struct row *blat = find("baseline", "lat16_med"), *bdelay;
-
-	if (!ins || !bins || bins->value <= 0)
-		return NAN;
-	if (!strcmp(figure, "lat16_med"))
-		return ins->value / bins->value;
-	bdelay = find("baseline", figure);
-	if (strcmp(figure, "delay_lat16_med") || !blat || !bdelay || bdelay->value <= 0)
-		return NAN;
-	return 1 + (ins->value - bins->value) * (blat->value / bins->value) / bdelay->value;
-}
-
-static void target_ratio(const char *what, const char *config, const char *figure, double max)
-{
-	struct target *t = &targets[nr_targets++];
-	const struct row *r = find(config, figure);
-	double q = r ? ratio_of(r) : NAN, qi = insns_ratio(config, figure);
-
-	t->what = what;
-	if (isnan(q)) {
-		t->status = "n/a";
-		snprintf(t->detail, sizeof(t->detail), "%s %s: %s", config, figure,
-			 r ? "no baseline in this run" : "not measured");
-		return;
-	}
-	snprintf(t->detail, sizeof(t->detail), "%s %s ratio %.3f (target <= %.2f)", config,
-		 figure, q, max);
-	/* how much of it is the boots' difference: a null syscall's ratio */
-	r = find(config, "syscall_med");
-	if (r && !isnan(ratio_of(r)))
-		detail_add(t, "; boot drift: syscall_med ratio %.3f", ratio_of(r));
-	/* what the code path costs, free of timing noise */
-	if (!isnan(qi))
-		detail_add(t, "; instructions per RPC say %.3f", qi);
-	settle(t, q <= max, isnan(qi) ? -1 : qi <= max);
-}
-
-static void target_faster(const char *what, const char *config, const char *peer,
-			  const char *figure)
-{
-	struct target *t = &targets[nr_targets++];
-	const struct row *a = find(config, figure), *b = find(peer, figure);
-	const struct row *ia = find(config, "insns16"), *ib = find(peer, "insns16");
-
-	t->what = what;
-	if (!a || !b) {
-		t->status = "n/a";
-		snprintf(t->detail, sizeof(t->detail), "%s or %s %s: not measured", config, peer,
-			 figure);
-		return;
-	}
-	snprintf(t->detail, sizeof(t->detail), "%s %s %.4g %s vs %s %.4g %s", config, figure,
-		 a->value, a->unit, peer, b->value, b->unit);
-	if (ia && ib)
-		detail_add(t, "; instructions per RPC %.0f vs %.0f", ia->value, ib->value);
-	settle(t, a->value < b->value, ia && ib ? ia->value < ib->value : -1);
-}
-
-static void check_targets(void)
-{
-	const struct row *lost = find("site", "audit_lost_1client");
-	struct target *t;
-
-	target_ratio("no policy indistinguishable from baseline", "nopolicy", "lat16_med", 1.02);
-	target_ratio("allowlist + audit, 16-byte RPCs", "site", "lat16_med", 1.15);
-	target_ratio("allowlist + audit, 10 us firmware delay", "site", "delay_lat16_med", 1.02);
-	target_faster("config 5 beats Peer A (BPF LSM) on latency", "site", "peer_lsm",
-		      "lat16_med");
-	target_faster("config 5 beats Peer B (broker) on latency", "site", "peer_broker",
-		      "lat16_med");
-	target_faster("(like for like, not an issue target) config 4 beats Peer A",
-		      "allowlist", "peer_lsm", "lat16_med");
-	t = &targets[nr_targets++];
-	t->what = "zero audit records lost at the max single-client rate";
-	if (!lost) {
-		t->status = "n/a";
-		snprintf(t->detail, sizeof(t->detail), "site audit_lost_1client: not measured");
-	} else {
-		const struct row *rps = find("site", "audit_rps_1client");
-
-		t->status = lost->value == 0 ? "PASS" : "MISS";
-		snprintf(t->detail, sizeof(t->detail), "%.0f lost at %.0f records/s", lost->value,
-			 rps ? rps->value : 0);
-	}
 }
 
 /* ---- output */
@@ -564,6 +444,7 @@ static int write_md(const char *path)
 	}
 	fprintf(f, "\n| target | result | measured |\n|---|---|---|\n");
 	print_targets(f, true);
+	write_curves_md(f);
 	if (nr_errors) {
 		fprintf(f, "\nNot measured:\n\n");
 		for (i = 0; i < nr_errors; i++)
@@ -574,7 +455,7 @@ static int write_md(const char *path)
 
 int bench_report(int argc, char **argv)
 {
-	const char *csv = NULL, *json = NULL, *md = NULL;
+	const char *csv = NULL, *json = NULL, *md = NULL, *curves = NULL;
 	int i, err = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -584,6 +465,8 @@ int bench_report(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--md") && i + 1 < argc)
 			md = argv[++i];
+		else if (!strcmp(argv[i], "--curves") && i + 1 < argc)
+			curves = argv[++i];
 		else if (parse(argv[i]))
 			return 1;
 	}
@@ -612,5 +495,7 @@ int bench_report(int argc, char **argv)
 		fprintf(stderr, "fwctl-bench: %s: %s\n", json, strerror(-err));
 	if (md && (err = write_md(md)))
 		fprintf(stderr, "fwctl-bench: %s: %s\n", md, strerror(-err));
+	if (curves && (err = write_curves(curves)))
+		fprintf(stderr, "fwctl-bench: %s: %s\n", curves, strerror(-err));
 	return err ? 1 : 0;
 }

@@ -12,8 +12,8 @@
 #                               json,md} and the table of docs/benchmarks.md
 #   scripts/bench.sh --smoke    one boot of the test kernel, every
 #                               configuration but the baseline, a few
-#                               iterations each, and the instruction count
-#                               of "site" over 1000 RPCs (under a minute)
+#                               iterations each, and a few instruction
+#                               counts over 1000 RPCs (about two minutes)
 #   scripts/bench.sh --report   no boot: the report (and docs) again from
 #                               the raw outputs in build/bench/raw/
 #
@@ -22,7 +22,8 @@
 # frequency, default the host's "cpu MHz"),
 # BENCH_CONFIGS (configurations of the patched boot), BENCH_DOCS=0 to leave
 # docs/benchmarks.md alone, BENCH_INSNS=0 to skip the instruction counts
-# (scripts/profile.sh: two one-CPU boots per configuration, figure insns16).
+# (one one-CPU boot of each kernel, every workload counted in it),
+# BENCH_INSNS_RPCS (RPCs per counted window, default 50000).
 # A target missed is reported, never an error: the exit status is non-zero
 # only when a boot produced no figures at all.
 set -uo pipefail
@@ -87,6 +88,48 @@ boot() {
 	raws+=("$raw")
 }
 
+# The counted boots: one CPU (the plugin's counters are not atomic), the
+# TSC and delay loop preset as scripts/profile.sh does, and -icount: the
+# guest's clock advances by instructions, not host time, so timer ticks
+# and other periodic work cost each window in proportion to its
+# instructions, not to how fast the host was.
+PLUGIN=build/bench/tbcount.so
+COUNT_VMOPTS=(--cpus 1 --qemu -icount --qemu shift=0)
+[ -z "$TSC_KHZ" ] || COUNT_VMOPTS+=(--append "tsc_early_khz=$TSC_KHZ lpj=$((TSC_KHZ * 4))")
+INSNS_RPCS=${BENCH_INSNS_RPCS:-50000}
+
+# count_boot NAME VARIANT -- [--rpcs N] SPEC...: raw/NAME.txt
+count_boot() {
+	local name=$1 variant=$2 raw=$OUT/raw/$1 vm=()
+	shift 3
+	[ -z "$variant" ] || vm=(--variant "$variant")
+	[ "$1" = --rpcs ] || set -- --rpcs "$INSNS_RPCS" "$@"
+	echo "== bench: $name (fwctl-bench insns $*)" >&2
+	tests/vm/run "${COUNT_VMOPTS[@]}" ${vm[@]+"${vm[@]}"} --qemu -plugin \
+		--qemu "$ROOT/$PLUGIN,out=$ROOT/$raw.tb,marks=$ROOT/$raw.marks" \
+		-- "$BIN" insns "$@" >"$raw.out" 2>&1 &&
+	python3 bench/profile/windows.py "$raw.marks" "$raw.out" \
+		"instructions per RPC ($(uname -m) TCG -icount, ${variant:-test} kernel)" \
+		>"$raw.txt" && raws+=("$raw.txt") && rm -f "$raw.tb" && return 0
+	echo "bench: $name: no instruction counts; its output:" >&2
+	tail -n 20 "$raw.out" >&2
+	rm -f "$raw.txt"
+	return 1
+}
+
+# The curves: payload sizes and client counts of one configuration
+curves() {
+	local c=$1 s
+	for s in 256 4096 65536 1048576 2097152; do echo "$c@$s"; done
+	echo "${c}x2 ${c}x4"
+}
+
+# ... and stacked policies, on the device and on another one
+stacks() {
+	local n
+	for n in 1 2 4 8 16; do echo "stack$n stackother$n"; done
+}
+
 start=$(date +%s)
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 [ "$REPORT_ONLY" -eq 0 ] || load_start="? (re-reported)"
@@ -97,7 +140,7 @@ if [ "$REPORT_ONLY" -eq 1 ]; then
 	PAIRS=$(ls "$OUT"/raw/patched-*.txt 2>/dev/null | wc -l)
 	ROUNDS=$(sed -n 's/^@meta,rounds,//p' "${raws[0]}" | head -n1)
 else
-	rm -f "$OUT"/raw/*.txt
+	rm -f "$OUT"/raw/*
 fi
 for i in $(seq 1 "$PAIRS"); do
 	[ "$REPORT_ONLY" -eq 0 ] || break
@@ -112,25 +155,20 @@ for i in $(seq 1 "$PAIRS"); do
 	fi
 done
 
-# Instructions per RPC: deterministic, so no pairs or rounds.
+# Instructions per RPC: deterministic, so no pairs or rounds. One boot of
+# each kernel under the tbcount plugin, every workload in it between
+# marks (fwctl-bench insns, bench/profile/windows.py).
 if [ "$SMOKE" -eq 1 ]; then
-	echo "== bench: instructions per RPC (scripts/profile.sh, smoke)" >&2
-	if scripts/profile.sh --raw --rpcs 1000 site >"$OUT/raw/insns-patched.txt" &&
-	   grep -q '^@bench,site,insns16,' "$OUT/raw/insns-patched.txt"; then
-		raws+=("$OUT/raw/insns-patched.txt")
-	else
-		echo "bench: scripts/profile.sh counted no instructions" >&2
-		failed=1
-	fi
+	echo "== bench: instructions per RPC (smoke)" >&2
+	count_boot insns-patched "" -- --rpcs 1000 nopolicy site stack2 stackother1 nopolicyx2 \
+		nopolicy@4096 || failed=1
 elif [ "$REPORT_ONLY" -eq 0 ] && [ "${BENCH_INSNS:-1}" = 1 ]; then
-	echo "== bench: instructions per RPC (scripts/profile.sh)" >&2
-	scripts/profile.sh --raw --rpcs 200000 --variant bench-baseline baseline \
-		>"$OUT/raw/insns-baseline.txt" &&
-		raws+=("$OUT/raw/insns-baseline.txt") ||
+	echo "== bench: instructions per RPC" >&2
+	count_boot insns-baseline bench-baseline -- baseline $(curves baseline) ||
 		echo "bench: warning: no instruction counts of the baseline" >&2
-	# shellcheck disable=SC2086 # the list is comma-separated names
-	scripts/profile.sh --raw --rpcs 200000 ${CONFIGS//,/ } >"$OUT/raw/insns-patched.txt" &&
-		raws+=("$OUT/raw/insns-patched.txt") ||
+	# shellcheck disable=SC2046 # the lists are words
+	count_boot insns-patched "" -- ${CONFIGS//,/ } $(stacks) \
+		$(curves nopolicy) $(curves minimal) $(curves site) ||
 		echo "bench: warning: no instruction counts of the patched kernel" >&2
 fi
 
@@ -141,7 +179,15 @@ fi
 
 echo "== bench: report ($(($(date +%s) - start)) s of VM time)" >&2
 "$BIN" report --csv "$OUT/results.csv" --json "$OUT/results.json" \
-	--md "$OUT/results.md" "${raws[@]}" || failed=1
+	--md "$OUT/results.md" --curves "$OUT" "${raws[@]}" || failed=1
+if [ -f "$OUT/curve-policies.dat" ]; then
+	if command -v gnuplot >/dev/null; then
+		gnuplot -e "dir='$OUT'" bench/plots.gp &&
+			echo "bench: curves in $OUT/curve-{policies,payload,clients}.png" >&2
+	else
+		echo "bench: no gnuplot (apt install gnuplot-nox): no curves drawn" >&2
+	fi
+fi
 
 if [ "$DOCS" = 1 ] && [ "$failed" -eq 0 ] && [ -f docs/benchmarks.md ] &&
    grep -q '^<!-- bench:begin -->' docs/benchmarks.md; then
@@ -155,6 +201,10 @@ if [ "$DOCS" = 1 ] && [ "$failed" -eq 0 ] && [ -f docs/benchmarks.md ] &&
 		cat "$OUT/results.md"
 		sed -n '/^<!-- bench:end -->/,$p' docs/benchmarks.md
 	} >docs/benchmarks.md.tmp && mv docs/benchmarks.md.tmp docs/benchmarks.md
+	# the curves the section shows
+	for png in "$OUT"/curve-*.png; do
+		[ -f "$png" ] && mkdir -p docs/img && cp "$png" docs/img/
+	done
 	echo "bench: docs/benchmarks.md updated" >&2
 fi
 exit "$failed"

@@ -50,8 +50,8 @@ done
 [ $# -gt 0 ] || usage
 
 mkdir -p "$OUT"
-PLUGIN=$OUT/tbcount.so
-cc -O2 -Wall -shared -fPIC -o "$PLUGIN" bench/profile/tbcount.c
+PLUGIN=build/bench/tbcount.so	# make bench-build
+[ -f "$PLUGIN" ] || { echo "profile: no $PLUGIN: run make bench-build" >&2; exit 1; }
 if [ -n "$KERNEL" ]; then
 	VMLINUX=$(dirname "$KERNEL")/vmlinux
 	[ -f "$VMLINUX" ] || VMLINUX=$(dirname "$KERNEL")/../../../vmlinux

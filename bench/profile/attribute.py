@@ -57,7 +57,7 @@ def totals(tb_path, kernel, bpf):
     blocks = collections.Counter()
     with open(tb_path) as f:
         for line in f:
-            a, n, c = line.split()
+            a, n, c = line.split()[:3]
             sym = symbolize(int(a, 16), kernel, bpf)
             insns[sym] += int(n) * int(c)
             blocks[sym] += int(c)
