@@ -15,7 +15,7 @@
 #include "report.h"
 
 static const unsigned int sizes[] = { 256, 4096, 65536, 1048576, 2097152 };
-static const int clients[] = { 2, 4 };
+static const unsigned int clients[] = { 2, 4 };
 static const int stacks[] = { 1, 2, 4, 8, 16 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -138,59 +138,50 @@ static void target_other_device(void)
 }
 
 /*
- * Δ of @config at each size, against its 16-byte Δ: within 10% of it (or
- * 20), widened by how far the two workloads' windows were apart at that
- * size (a 2 MiB RPC runs a million instructions: a timer tick more in one
- * window is noise, not the hook).
+ * Whether @config's Δ per RPC stays within 10% (or 20) of its 16-byte,
+ * one-client Δ at each point of a curve (@fmt with each of @points),
+ * widened by how far the two kernels' windows were apart there (a 2 MiB
+ * RPC runs a million instructions: a timer tick more in one window is
+ * noise, not the hook).
  */
-static void target_payload(const char *config)
+static void target_flat(struct target *t, const char *config, const char *fmt,
+			const char *unit, const unsigned int *points, size_t n)
 {
-	struct target *t = target_new("payload 16 B to 2 MiB: hook cost flat (site)");
-	double d16 = delta(config, "insns16"), tol = fmax(20, 0.1 * fabs(d16));
-	bool flat = true, any = false;
-	char fig[32];
-	size_t i;
-
-	snprintf(t->detail, sizeof(t->detail), "%s Δ: 16 B %+.0f", config, d16);
-	for (i = 0; i < ARRAY_LEN(sizes); i++) {
-		double d, noise;
-
-		snprintf(fig, sizeof(fig), "insns_%u", sizes[i]);
-		d = delta(config, fig);
-		if (isnan(d))
-			continue;
-		noise = spread_of(config, fig) + spread_of("baseline", fig);
-		any = true;
-		detail_add(t, ", %u B %+.0f (±%.0f)", sizes[i], d, noise);
-		flat &= fabs(d - d16) <= tol + noise;
-	}
-	detail_add(t, " (flat: within %.0f and the windows' spread)", tol);
-	verdict(t, any && !isnan(d16), flat);
-}
-
-static void target_clients(const char *config)
-{
-	struct target *t = target_new("1, 2, 4 clients on separate devices: cost per RPC flat (site)");
 	double d1 = delta(config, "insns16"), tol = fmax(20, 0.1 * fabs(d1));
 	bool flat = true, any = false;
 	char fig[32];
 	size_t i;
 
-	snprintf(t->detail, sizeof(t->detail), "%s Δ per RPC: 1 client %+.0f", config, d1);
-	for (i = 0; i < ARRAY_LEN(clients); i++) {
-		double d;
+	snprintf(t->detail, sizeof(t->detail), "%s Δ per RPC: at 16 B, 1 client %+.0f", config, d1);
+	for (i = 0; i < n; i++) {
+		double d, noise;
 
-		snprintf(fig, sizeof(fig), "insns16_c%d", clients[i]);
+		snprintf(fig, sizeof(fig), fmt, points[i]);
 		d = delta(config, fig);
 		if (isnan(d))
 			continue;
+		noise = spread_of(config, fig) + spread_of("baseline", fig);
 		any = true;
-		detail_add(t, ", %d %+.0f", clients[i], d);
-		flat &= fabs(d - d1) <= tol;
+		detail_add(t, "; %u%s %+.0f (±%.0f)", points[i], unit, d, noise);
+		flat &= fabs(d - d1) <= tol + noise;
 	}
-	detail_add(t, " (flat: within %.0f). Instructions on one CPU cannot show cache lines "
-		   "that RPCs on other CPUs write: docs/benchmarks.md lists them", tol);
+	detail_add(t, " (flat: within %.0f and the windows' spread)", tol);
 	verdict(t, any && !isnan(d1), flat);
+}
+
+static void target_payload(const char *config)
+{
+	target_flat(target_new("payload 16 B to 2 MiB: hook cost flat (site)"), config,
+		    "insns_%u", " B", sizes, ARRAY_LEN(sizes));
+}
+
+static void target_clients(const char *config)
+{
+	struct target *t = target_new("1, 2, 4 clients on separate devices: cost per RPC flat (site)");
+
+	target_flat(t, config, "insns16_c%u", " clients", clients, ARRAY_LEN(clients));
+	detail_add(t, ". Instructions on one CPU cannot show cache lines that RPCs on other "
+		   "CPUs write: docs/benchmarks.md lists them");
 }
 
 static void target_audit(void)

@@ -85,6 +85,15 @@ static void assert_status(const char *out, const char *what, const char *want)
 	cr_assert_str_eq(status_of(out, what), want, "%s in:\n%s", what, out);
 }
 
+/* The verdict on @what of a report of the baseline and @patched */
+static void expect(const char *patched, const char *what, const char *want)
+{
+	char *out = report(patched);
+
+	assert_status(out, what, want);
+	free(out);
+}
+
 #define NOPOLICY	"no policy attached: Δ <= 10"
 #define SITE		"site stack (observe + deny_nvconfig_write + allowlist + rate_limit): Δ <= 600"
 #define LEAN		"allowlist + an audit record of the outcome: Δ <= 200, and fewer " \
@@ -133,48 +142,35 @@ Test(bench_report, time_decides_nothing_and_what_was_not_counted_is_na)
 
 Test(bench_report, the_lean_stack_must_also_beat_peer_a)
 {
-	char *out = report("@bench,minimal,insns16,insn,2150,1\n"
-			   "@bench,peer_lsm_audit,insns16,insn,2200,1\n");
-
-	assert_status(out, LEAN, "PASS");
-	free(out);
+	expect("@bench,minimal,insns16,insn,2150,1\n"
+	       "@bench,peer_lsm_audit,insns16,insn,2200,1\n", LEAN, "PASS");
 	/* within 200, but not below Peer A */
-	out = report("@bench,minimal,insns16,insn,2150,1\n"
-		     "@bench,peer_lsm_audit,insns16,insn,2150,1\n");
-	assert_status(out, LEAN, "MISS");
-	free(out);
+	expect("@bench,minimal,insns16,insn,2150,1\n"
+	       "@bench,peer_lsm_audit,insns16,insn,2150,1\n", LEAN, "MISS");
 	/* below Peer A, but over 200 */
-	out = report("@bench,minimal,insns16,insn,2201,1\n"
-		     "@bench,peer_lsm_audit,insns16,insn,2300,1\n");
-	assert_status(out, LEAN, "MISS");
-	free(out);
+	expect("@bench,minimal,insns16,insn,2201,1\n"
+	       "@bench,peer_lsm_audit,insns16,insn,2300,1\n", LEAN, "MISS");
 }
 
 Test(bench_report, the_per_policy_slope_is_from_the_largest_stack_counted)
 {
 	/* (2600 - 2300) / 15 = 20 */
-	char *out = report("@bench,stack1,insns16,insn,2300,1\n"
-			   "@bench,stack4,insns16,insn,2900,1\n"
-			   "@bench,stack16,insns16,insn,2600,1\n");
-
-	assert_status(out, PER_POLICY, "PASS");
-	free(out);
+	expect("@bench,stack1,insns16,insn,2300,1\n"
+	       "@bench,stack4,insns16,insn,2900,1\n"
+	       "@bench,stack16,insns16,insn,2600,1\n", PER_POLICY, "PASS");
 	/* (2900 - 2300) / 3 = 200: stack16 missing */
-	out = report("@bench,stack1,insns16,insn,2300,1\n"
-		     "@bench,stack4,insns16,insn,2900,1\n");
-	assert_status(out, PER_POLICY, "MISS");
-	free(out);
+	expect("@bench,stack1,insns16,insn,2300,1\n"
+	       "@bench,stack4,insns16,insn,2900,1\n", PER_POLICY, "MISS");
 }
 
 Test(bench_report, another_devices_policies_must_cost_nothing_beyond_the_noise)
 {
-	char *out = report("@bench,nopolicy,insns16,insn,2001,1\n"
-			   "@bench,nopolicy,insns16_spread,insn,3,1\n"
-			   "@bench,stackother1,insns16,insn,2003,1\n"
-			   "@bench,stackother16,insns16,insn,1999,1\n");
+	char *out;
 
-	assert_status(out, OTHER, "PASS");
-	free(out);
+	expect("@bench,nopolicy,insns16,insn,2001,1\n"
+	       "@bench,nopolicy,insns16_spread,insn,3,1\n"
+	       "@bench,stackother1,insns16,insn,2003,1\n"
+	       "@bench,stackother16,insns16,insn,1999,1\n", OTHER, "PASS");
 	/* the worst of them counts, however many are within the noise */
 	out = report("@bench,nopolicy,insns16,insn,2001,1\n"
 		     "@bench,nopolicy,insns16_spread,insn,3,1\n"
@@ -188,41 +184,28 @@ Test(bench_report, another_devices_policies_must_cost_nothing_beyond_the_noise)
 Test(bench_report, payload_flat_within_a_tenth_and_the_windows_spread)
 {
 	/* 16 B +400; 4 KiB +430 (tolerance 40); 2 MiB +650 (40 + 300 + 0) */
-	char *out = report("@bench,site,insns16,insn,2400,1\n"
-			   "@bench,site,insns_4096,insn,6430,1\n"
-			   "@bench,site,insns_2097152,insn,1000650,1\n");
-
-	assert_status(out, PAYLOAD, "PASS");
-	free(out);
-	out = report("@bench,site,insns16,insn,2400,1\n"
-		     "@bench,site,insns_4096,insn,6441,1\n");
-	assert_status(out, PAYLOAD, "MISS");
-	free(out);
+	expect("@bench,site,insns16,insn,2400,1\n"
+	       "@bench,site,insns_4096,insn,6430,1\n"
+	       "@bench,site,insns_2097152,insn,1000650,1\n", PAYLOAD, "PASS");
+	expect("@bench,site,insns16,insn,2400,1\n"
+	       "@bench,site,insns_4096,insn,6441,1\n", PAYLOAD, "MISS");
+	expect("@bench,site,insns16,insn,2400,1\n"
+	       "@bench,site,insns_2097152,insn,1000741,1\n", PAYLOAD, "MISS");
 }
 
 Test(bench_report, clients_flat_per_rpc)
 {
-	char *out = report("@bench,site,insns16,insn,2400,1\n"
-			   "@bench,site,insns16_c2,insn,2420,1\n"
-			   "@bench,site,insns16_c4,insn,2380,1\n");
-
-	assert_status(out, CLIENTS, "PASS");
-	free(out);
-	out = report("@bench,site,insns16,insn,2400,1\n"
-		     "@bench,site,insns16_c4,insn,2500,1\n");
-	assert_status(out, CLIENTS, "MISS");
-	free(out);
+	expect("@bench,site,insns16,insn,2400,1\n"
+	       "@bench,site,insns16_c2,insn,2420,1\n"
+	       "@bench,site,insns16_c4,insn,2380,1\n", CLIENTS, "PASS");
+	expect("@bench,site,insns16,insn,2400,1\n"
+	       "@bench,site,insns16_c4,insn,2441,1\n", CLIENTS, "MISS");
 }
 
 Test(bench_report, lost_audit_records_miss)
 {
-	char *out = report("@bench,site,audit_lost_4client,count,0,1\n");
-
-	assert_status(out, AUDIT, "PASS");
-	free(out);
-	out = report("@bench,site,audit_lost_4client,count,1,1\n");
-	assert_status(out, AUDIT, "MISS");
-	free(out);
+	expect("@bench,site,audit_lost_4client,count,0,1\n", AUDIT, "PASS");
+	expect("@bench,site,audit_lost_4client,count,1,1\n", AUDIT, "MISS");
 }
 
 Test(bench_report, the_delay_ratio_from_instructions_at_the_baselines_speed)
@@ -234,20 +217,14 @@ Test(bench_report, the_delay_ratio_from_instructions_at_the_baselines_speed)
 	assert_status(out, DELAY, "PASS");	/* the timed 1.67 decides nothing */
 	cr_assert(strstr(out, "10 us 1.020"), "%s", out);
 	free(out);
-	out = report("@bench,site,insns16,insn,2250,1\n");
-	assert_status(out, DELAY, "MISS");
-	free(out);
+	expect("@bench,site,insns16,insn,2250,1\n", DELAY, "MISS");
 }
 
 Test(bench_report, the_broker_must_cost_ten_times_the_site_stack)
 {
-	char *out = report("@bench,site,insns16,insn,2500,1\n"
-			   "@bench,peer_broker,insns16,insn,7000,1\n");
-
-	assert_status(out, BROKER, "PASS");	/* 5000 against 500 */
-	free(out);
-	out = report("@bench,site,insns16,insn,2500,1\n"
-		     "@bench,peer_broker,insns16,insn,6999,1\n");
-	assert_status(out, BROKER, "MISS");
-	free(out);
+	/* 5000 against 500 */
+	expect("@bench,site,insns16,insn,2500,1\n"
+	       "@bench,peer_broker,insns16,insn,7000,1\n", BROKER, "PASS");
+	expect("@bench,site,insns16,insn,2500,1\n"
+	       "@bench,peer_broker,insns16,insn,6999,1\n", BROKER, "MISS");
 }
