@@ -109,7 +109,7 @@ count_boot() {
 		--qemu "$ROOT/$PLUGIN,out=$ROOT/$raw.tb,marks=$ROOT/$raw.marks" \
 		-- "$BIN" insns "$@" >"$raw.out" 2>&1 &&
 	python3 bench/profile/windows.py "$raw.marks" "$raw.out" \
-		"instructions per RPC ($(uname -m) TCG -icount, ${variant:-test} kernel)" \
+		"the ${variant:-test} kernel counted: $(uname -m) TCG -icount" \
 		>"$raw.txt" && raws+=("$raw.txt") && rm -f "$raw.tb" && return 0
 	echo "bench: $name: no instruction counts; its output:" >&2
 	tail -n 20 "$raw.out" >&2
