@@ -15,31 +15,21 @@
 #include "report.h"
 
 static const char *const curve_configs[] = { "nopolicy", "minimal", "site" };
-static const unsigned int sizes[] = { 16, 256, 4096, 65536, 1048576, 2097152 };
-static const int clients[] = { 1, 2, 4 };
-static const int stacks[] = { 1, 2, 4, 8, 16 };
+const int curve_sizes[6] = { BENCH_SMALL, 256, 4096, 65536, 1048576, 2097152 };
+const int curve_clients[3] = { 1, 2, 4 };
+const int curve_stacks[5] = { 1, 2, 4, 8, 16 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NR_CURVES ARRAY_LEN(curve_configs)
 
-static double value(const char *config, const char *figure)
-{
-	const struct row *r = find(config, figure);
+/* The figure of a point of a curve */
+typedef void (*figure_fn)(char *buf, size_t len, int x);
 
-	return r ? r->value : NAN;
-}
-
-static double delta(const char *config, const char *figure)
-{
-	return value(config, figure) - value("baseline", figure);
-}
-
-static void size_figure(char *buf, size_t len, unsigned int size)
+static void size_figure(char *buf, size_t len, int size)
 {
 	if (size == BENCH_SMALL)
 		snprintf(buf, len, "insns16");
 	else
-		snprintf(buf, len, "insns_%u", size);
+		snprintf(buf, len, "insns_%d", size);
 }
 
 static void client_figure(char *buf, size_t len, int n)
@@ -51,18 +41,6 @@ static void client_figure(char *buf, size_t len, int n)
 }
 
 /* One line per point: X, then Δ of each curve ("NaN" where not counted) */
-typedef void (*figure_fn)(char *buf, size_t len, int x);
-
-static void size_fn(char *buf, size_t len, int x)
-{
-	size_figure(buf, len, x);
-}
-
-static void client_fn(char *buf, size_t len, int x)
-{
-	client_figure(buf, len, x);
-}
-
 static void print_points(FILE *f, const int *xs, size_t n, figure_fn fig, bool md)
 {
 	char name[32];
@@ -74,7 +52,7 @@ static void print_points(FILE *f, const int *xs, size_t n, figure_fn fig, bool m
 			double d;
 
 			fig(name, sizeof(name), xs[i]);
-			d = delta(curve_configs[c], name);
+			d = delta_of(curve_configs[c], name);
 			if (md)
 				fprintf(f, isnan(d) ? " |" : " %+.0f |", d);
 			else
@@ -89,17 +67,17 @@ static void print_stacks(FILE *f, bool md)
 	char name[32];
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(stacks); i++) {
+	for (i = 0; i < ARRAY_LEN(curve_stacks); i++) {
 		double on, other;
 
-		snprintf(name, sizeof(name), "stack%d", stacks[i]);
-		on = delta(name, "insns16");
-		snprintf(name, sizeof(name), "stackother%d", stacks[i]);
-		other = delta(name, "insns16");
+		snprintf(name, sizeof(name), "stack%d", curve_stacks[i]);
+		on = delta_of(name, "insns16");
+		snprintf(name, sizeof(name), "stackother%d", curve_stacks[i]);
+		other = delta_of(name, "insns16");
 		if (md)
-			fprintf(f, "| %d | %+.0f | %+.0f |\n", stacks[i], on, other);
+			fprintf(f, "| %d | %+.0f | %+.0f |\n", curve_stacks[i], on, other);
 		else
-			fprintf(f, "%d %.1f %.1f\n", stacks[i], on, other);
+			fprintf(f, "%d %.1f %.1f\n", curve_stacks[i], on, other);
 	}
 }
 
@@ -118,18 +96,14 @@ static int write_file(const char *dir, const char *name, void (*body)(FILE *f))
 
 static void sizes_dat(FILE *f)
 {
-	int xs[ARRAY_LEN(sizes)];
-
-	for (size_t i = 0; i < ARRAY_LEN(sizes); i++)
-		xs[i] = sizes[i];
 	fprintf(f, "# payload bytes, Δ instructions per RPC of: nopolicy minimal site\n");
-	print_points(f, xs, ARRAY_LEN(xs), size_fn, false);
+	print_points(f, curve_sizes, ARRAY_LEN(curve_sizes), size_figure, false);
 }
 
 static void clients_dat(FILE *f)
 {
 	fprintf(f, "# clients, Δ instructions per RPC of: nopolicy minimal site\n");
-	print_points(f, clients, ARRAY_LEN(clients), client_fn, false);
+	print_points(f, curve_clients, ARRAY_LEN(curve_clients), client_figure, false);
 }
 
 static void stacks_dat(FILE *f)
@@ -149,12 +123,8 @@ int write_curves(const char *dir)
 
 void write_curves_md(FILE *f)
 {
-	int xs[ARRAY_LEN(sizes)];
-
 	if (!find("baseline", "insns16"))
 		return;
-	for (size_t i = 0; i < ARRAY_LEN(sizes); i++)
-		xs[i] = sizes[i];
 	fprintf(f, "\n![policies](img/curve-policies.png) ![payload](img/curve-payload.png) "
 		"![clients](img/curve-clients.png)\n");
 	fprintf(f, "\nΔ instructions per RPC against the unpatched core, as policies are "
@@ -163,8 +133,8 @@ void write_curves_md(FILE *f)
 	print_stacks(f, true);
 	fprintf(f, "\n... as the payload grows (NOP of that many bytes):\n\n"
 		"| bytes | nopolicy | minimal | site |\n|---|---|---|---|\n");
-	print_points(f, xs, ARRAY_LEN(xs), size_fn, true);
+	print_points(f, curve_sizes, ARRAY_LEN(curve_sizes), size_figure, true);
 	fprintf(f, "\n... and with clients sending at once, each on a device of its own "
 		"(per RPC):\n\n| clients | nopolicy | minimal | site |\n|---|---|---|---|\n");
-	print_points(f, clients, ARRAY_LEN(clients), client_fn, true);
+	print_points(f, curve_clients, ARRAY_LEN(curve_clients), client_figure, true);
 }

@@ -94,6 +94,18 @@ const struct row *find(const char *config, const char *figure)
 	return NULL;
 }
 
+double value_of(const char *config, const char *figure)
+{
+	const struct row *r = find(config, figure);
+
+	return r ? r->value : NAN;
+}
+
+double delta_of(const char *config, const char *figure)
+{
+	return value_of(config, figure) - value_of("baseline", figure);
+}
+
 /* Latency while swapping compares with the baseline's plain latency. */
 double ratio_of(const struct row *r)
 {

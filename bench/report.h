@@ -23,8 +23,14 @@ struct row {
 	int boot;		/* the first boot that measured it */
 };
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The row of @figure of @config, or NULL */
 const struct row *find(const char *config, const char *figure);
+/* Its merged value, NAN if it was not measured */
+double value_of(const char *config, const char *figure);
+/* ... minus the unpatched core's (configuration "baseline") */
+double delta_of(const char *config, const char *figure);
 /* A figure's ratio to the baseline's, NAN if there is none */
 double ratio_of(const struct row *r);
 
@@ -42,6 +48,15 @@ struct target *target_new(const char *what);
 void detail_add(struct target *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void check_targets(void);
+
+/*
+ * The curves' points, as scripts/bench.sh counts them: payload bytes and
+ * clients (the first of each is the 16-byte, one-client workload), and
+ * stacked policies (curves.c).
+ */
+extern const int curve_sizes[6];
+extern const int curve_clients[3];
+extern const int curve_stacks[5];
 
 /* The curves: gnuplot data files in @dir, and their Markdown tables */
 int write_curves(const char *dir);

@@ -14,25 +14,6 @@
 #include "bench.h"
 #include "report.h"
 
-static const unsigned int sizes[] = { 256, 4096, 65536, 1048576, 2097152 };
-static const unsigned int clients[] = { 2, 4 };
-static const int stacks[] = { 1, 2, 4, 8, 16 };
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static double value(const char *config, const char *figure)
-{
-	const struct row *r = find(config, figure);
-
-	return r ? r->value : NAN;
-}
-
-/* @config's @figure minus the baseline's */
-static double delta(const char *config, const char *figure)
-{
-	return value(config, figure) - value("baseline", figure);
-}
-
 /* How far a workload's windows were apart: the counting's own noise */
 static double spread_of(const char *config, const char *figure)
 {
@@ -40,7 +21,7 @@ static double spread_of(const char *config, const char *figure)
 	double s;
 
 	snprintf(name, sizeof(name), "%s_spread", figure);
-	s = value(config, name);
+	s = value_of(config, name);
 	return isnan(s) ? 0 : s;
 }
 
@@ -57,14 +38,14 @@ static void verdict(struct target *t, bool measured, bool pass)
 static void target_delta(const char *what, const char *config, double max)
 {
 	struct target *t = target_new(what);
-	double d = delta(config, "insns16");
+	double d = delta_of(config, "insns16");
 
 	if (isnan(d)) {
 		snprintf(t->detail, sizeof(t->detail), "%s or baseline: not counted", config);
 		return;
 	}
 	snprintf(t->detail, sizeof(t->detail), "%s %+.0f (%.0f against %.0f; windows within %.0f)",
-		 config, d, value(config, "insns16"), value("baseline", "insns16"),
+		 config, d, value_of(config, "insns16"), value_of("baseline", "insns16"),
 		 fmax(spread(config), spread("baseline")));
 	verdict(t, true, d <= max);
 }
@@ -73,7 +54,7 @@ static void target_lean(void)
 {
 	struct target *t = target_new("allowlist + an audit record of the outcome: Δ <= 200, "
 				      "and fewer instructions than Peer A with a decision record");
-	double d = delta("minimal", "insns16"), peer = delta("peer_lsm_audit", "insns16");
+	double d = delta_of("minimal", "insns16"), peer = delta_of("peer_lsm_audit", "insns16");
 
 	if (isnan(d) || isnan(peer)) {
 		snprintf(t->detail, sizeof(t->detail), "minimal or peer_lsm_audit: not counted");
@@ -81,23 +62,23 @@ static void target_lean(void)
 	}
 	snprintf(t->detail, sizeof(t->detail),
 		 "minimal %+.0f; Peer A (peer_lsm_audit) %+.0f; minimal_decision (the decision "
-		 "recorded, as Peer A does) %+.0f", d, peer, delta("minimal_decision", "insns16"));
+		 "recorded, as Peer A does) %+.0f", d, peer, delta_of("minimal_decision", "insns16"));
 	verdict(t, true, d <= 200 && d < peer);
 }
 
 static void target_per_policy(void)
 {
 	struct target *t = target_new("each further matching policy <= 40");
-	double first = value("stack1", "insns16"), last = NAN, slope;
+	double first = value_of("stack1", "insns16"), last = NAN, slope;
 	char name[32];
 	int n = 0;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(stacks); i++) {
-		snprintf(name, sizeof(name), "stack%d", stacks[i]);
-		if (!isnan(value(name, "insns16"))) {
-			last = value(name, "insns16");
-			n = stacks[i];
+	for (i = 0; i < ARRAY_LEN(curve_stacks); i++) {
+		snprintf(name, sizeof(name), "stack%d", curve_stacks[i]);
+		if (!isnan(value_of(name, "insns16"))) {
+			last = value_of(name, "insns16");
+			n = curve_stacks[i];
 		}
 	}
 	if (isnan(first) || n < 2) {
@@ -107,28 +88,28 @@ static void target_per_policy(void)
 	slope = (last - first) / (n - 1);
 	snprintf(t->detail, sizeof(t->detail), "%.1f per policy from 1 to %d bench_allow policies "
 		 "(%.0f to %.0f); the first costs %+.0f over nopolicy", slope, n, first, last,
-		 first - value("nopolicy", "insns16"));
+		 first - value_of("nopolicy", "insns16"));
 	verdict(t, true, slope <= 40);
 }
 
 static void target_other_device(void)
 {
 	struct target *t = target_new("a policy attached to another device: 0");
-	double base = value("nopolicy", "insns16"), worst = 0, noise = spread("nopolicy");
+	double base = value_of("nopolicy", "insns16"), worst = 0, noise = spread("nopolicy");
 	bool any = false;
 	char name[32];
 	size_t i;
 
 	snprintf(t->detail, sizeof(t->detail), "against nopolicy:");
-	for (i = 0; i < ARRAY_LEN(stacks); i++) {
+	for (i = 0; i < ARRAY_LEN(curve_stacks); i++) {
 		double v;
 
-		snprintf(name, sizeof(name), "stackother%d", stacks[i]);
-		v = value(name, "insns16") - base;
+		snprintf(name, sizeof(name), "stackother%d", curve_stacks[i]);
+		v = value_of(name, "insns16") - base;
 		if (isnan(v))
 			continue;
 		any = true;
-		detail_add(t, " %d policies %+.1f;", stacks[i], v);
+		detail_add(t, " %d policies %+.1f;", curve_stacks[i], v);
 		if (fabs(v) > fabs(worst))
 			worst = v;
 		noise = fmax(noise, spread(name));
@@ -145,9 +126,9 @@ static void target_other_device(void)
  * noise, not the hook).
  */
 static void target_flat(struct target *t, const char *config, const char *fmt,
-			const char *unit, const unsigned int *points, size_t n)
+			const char *unit, const int *points, size_t n)
 {
-	double d1 = delta(config, "insns16"), tol = fmax(20, 0.1 * fabs(d1));
+	double d1 = delta_of(config, "insns16"), tol = fmax(20, 0.1 * fabs(d1));
 	bool flat = true, any = false;
 	char fig[32];
 	size_t i;
@@ -157,12 +138,12 @@ static void target_flat(struct target *t, const char *config, const char *fmt,
 		double d, noise;
 
 		snprintf(fig, sizeof(fig), fmt, points[i]);
-		d = delta(config, fig);
+		d = delta_of(config, fig);
 		if (isnan(d))
 			continue;
 		noise = spread_of(config, fig) + spread_of("baseline", fig);
 		any = true;
-		detail_add(t, "; %u%s %+.0f (±%.0f)", points[i], unit, d, noise);
+		detail_add(t, "; %d%s %+.0f (±%.0f)", points[i], unit, d, noise);
 		flat &= fabs(d - d1) <= tol + noise;
 	}
 	detail_add(t, " (flat: within %.0f and the windows' spread)", tol);
@@ -172,14 +153,15 @@ static void target_flat(struct target *t, const char *config, const char *fmt,
 static void target_payload(const char *config)
 {
 	target_flat(target_new("payload 16 B to 2 MiB: hook cost flat (site)"), config,
-		    "insns_%u", " B", sizes, ARRAY_LEN(sizes));
+		    "insns_%d", " B", curve_sizes + 1, ARRAY_LEN(curve_sizes) - 1);
 }
 
 static void target_clients(const char *config)
 {
 	struct target *t = target_new("1, 2, 4 clients on separate devices: cost per RPC flat (site)");
 
-	target_flat(t, config, "insns16_c%u", " clients", clients, ARRAY_LEN(clients));
+	target_flat(t, config, "insns16_c%d", " clients", curve_clients + 1,
+		    ARRAY_LEN(curve_clients) - 1);
 	detail_add(t, ". Instructions on one CPU cannot show cache lines that RPCs on other "
 		   "CPUs write: docs/benchmarks.md lists them");
 }
@@ -196,8 +178,8 @@ static void target_audit(void)
 	}
 	snprintf(t->detail, sizeof(t->detail), "%.0f lost at %.0f records/s; the consumer's CPU "
 		 "per record: %.0f ns (1 client), %.0f ns (4 clients)", lost->value,
-		 value("site", "audit_rps_4client"), value("site", "audit_consumer_ns_1client"),
-		 value("site", "audit_consumer_ns_4client"));
+		 value_of("site", "audit_rps_4client"), value_of("site", "audit_consumer_ns_1client"),
+		 value_of("site", "audit_consumer_ns_4client"));
 	verdict(t, true, lost->value == 0);
 }
 
@@ -211,8 +193,8 @@ static void target_delay(void)
 {
 	static const int delays[] = { 10, 30, 100 };
 	struct target *t = target_new("firmware delay 10, 30, 100 us: <= 1.02 for the site stack");
-	double lat = value("baseline", "lat16_med"), ins = value("baseline", "insns16");
-	double d = delta("site", "insns16"), worst = 0;
+	double lat = value_of("baseline", "lat16_med"), ins = value_of("baseline", "insns16");
+	double d = delta_of("site", "insns16"), worst = 0;
 	const struct row *timed = find("site", "delay_lat16_med");
 	size_t i;
 
@@ -226,8 +208,8 @@ static void target_delay(void)
 	for (i = 0; i < ARRAY_LEN(delays); i++) {
 		double base = lat + delays[i], q;
 
-		if (delays[i] == BENCH_DELAY_US && !isnan(value("baseline", "delay_lat16_med")))
-			base = value("baseline", "delay_lat16_med");
+		if (delays[i] == BENCH_DELAY_US && !isnan(value_of("baseline", "delay_lat16_med")))
+			base = value_of("baseline", "delay_lat16_med");
 		q = 1 + d * (lat / ins) / base;
 		detail_add(t, " %d us %.3f;", delays[i], q);
 		worst = fmax(worst, q);
@@ -240,7 +222,7 @@ static void target_delay(void)
 static void target_broker(void)
 {
 	struct target *t = target_new("Peer B (broker): >= 10x the site stack's Δ");
-	double b = delta("peer_broker", "insns16"), s = delta("site", "insns16");
+	double b = delta_of("peer_broker", "insns16"), s = delta_of("site", "insns16");
 
 	if (isnan(b) || isnan(s) || s <= 0) {
 		snprintf(t->detail, sizeof(t->detail), "peer_broker or site: not counted");
