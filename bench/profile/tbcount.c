@@ -93,6 +93,7 @@ struct tb_slot {
 static const uint8_t marker[] = { 0x0f, 0x1f, 0x80, 0x54, 0x43, 0x57, 0x46 };
 
 static struct tb_slot *slots;
+static uint32_t *used;		/* the indices of the slots in use, nr_used of them */
 static unsigned int nr_used;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char out_path[4096];
@@ -167,11 +168,11 @@ static void on_marker(unsigned int vcpu_index, void *userdata)
 	uint64_t insns = 0, kinsns = 0, blocks = 0, cls[NR_CLASSES] = { 0 };
 	unsigned int i, c;
 
-	for (i = 0; i < TB_SLOTS; i++) {
-		const struct tb_slot *s = &slots[i];
+	pthread_mutex_lock(&lock);
+	/* the blocks translated so far, not the whole table */
+	for (i = 0; i < nr_used; i++) {
+		const struct tb_slot *s = &slots[used[i]];
 
-		if (!s->count)
-			continue;
 		insns += s->count * s->insns;
 		if (s->vaddr >= KERNEL_START)
 			kinsns += s->count * s->insns;
@@ -179,7 +180,6 @@ static void on_marker(unsigned int vcpu_index, void *userdata)
 		for (c = 0; c < NR_CLASSES; c++)
 			cls[c] += s->count * s->classes[c];
 	}
-	pthread_mutex_lock(&lock);
 	fprintf(marks, "mark %u %llu %llu %llu", nr_marks++,
 		(unsigned long long)insns, (unsigned long long)kinsns,
 		(unsigned long long)blocks);
@@ -204,7 +204,7 @@ static struct tb_slot *slot_of(uint64_t vaddr, uint32_t insns)
 			s->used = 1;
 			s->vaddr = vaddr;
 			s->insns = insns;
-			nr_used++;
+			used[nr_used++] = i;
 			return s;
 		}
 		if (s->vaddr == vaddr && s->insns == insns)
@@ -298,7 +298,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info,
 		return -1;
 	}
 	slots = calloc(TB_SLOTS, sizeof(*slots));
-	if (!slots)
+	used = calloc(TB_SLOTS, sizeof(*used));
+	if (!slots || !used)
 		return -1;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
