@@ -134,4 +134,13 @@ int insns_main(int argc, char **argv);
 /* The host side: merge the raw results of both boots into the report. */
 int bench_report(int argc, char **argv);
 
+/*
+ * fwctl-bench curves [CONFIG]: the fwctl-bench insns workloads the curves
+ * are drawn from, one per line (scripts/bench.sh counts them): CONFIG's
+ * payload and client points, or without CONFIG the stacks and the points
+ * of every curve's configuration. Each configuration's own 16-byte,
+ * one-client workload is not among them.
+ */
+void print_curve_specs(const char *config);
+
 #endif

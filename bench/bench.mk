@@ -6,7 +6,9 @@
 #
 #   make bench        two boots (baseline kernel, then the patched one), all
 #                     seven configurations; table on stdout, build/bench/
-#                     results.{csv,json}, docs/benchmarks.md updated
+#                     results.{csv,json}, docs/benchmarks.md updated; then
+#                     the counted boots, Debian's kernel's among them
+#                     (build/bench/stock/)
 #   make bench-smoke  under a minute: the patched boot, every configuration
 #                     but the baseline, a few iterations each; fails only if
 #                     the benchmark itself is broken
@@ -34,8 +36,13 @@ $(BENCH_PLUGIN): bench/profile/tbcount.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -shared -fPIC -o $@ $<
 
-bench: deps bench-build
-	$(Q)scripts/bench.sh
+# Debian's kernel is counted too when root (scripts/stock.sh): the
+# packages of make deb, installed with apt, against the same source
+# without the hook. BENCH_STOCK=0 skips it.
+BENCH_STOCK ?= $(if $(filter 0,$(shell id -u)),1,0)
+
+bench: deps bench-build $(if $(filter 1,$(BENCH_STOCK)),deb)
+	$(Q)BENCH_STOCK=$(BENCH_STOCK) scripts/bench.sh
 
 bench-smoke: deps bench-build
 	$(Q)scripts/bench.sh --smoke

@@ -15,7 +15,7 @@
 #include "report.h"
 
 static const char *const curve_configs[] = { "nopolicy", "minimal", "site" };
-const int curve_sizes[6] = { BENCH_SMALL, 256, 4096, 65536, 1048576, 2097152 };
+const int curve_sizes[7] = { BENCH_SMALL, 64, 256, 4096, 65536, 1048576, 2097152 };
 const int curve_clients[3] = { 1, 2, 4 };
 const int curve_stacks[5] = { 1, 2, 4, 8, 16 };
 
@@ -112,6 +112,31 @@ static void stacks_dat(FILE *f)
 	print_stacks(f, false);
 }
 
+/* @config's points but the 16-byte, one-client one: CONFIG@BYTES, CONFIGxN */
+static void print_specs_of(const char *config)
+{
+	size_t i;
+
+	for (i = 1; i < ARRAY_LEN(curve_sizes); i++)
+		printf("%s@%d\n", config, curve_sizes[i]);
+	for (i = 1; i < ARRAY_LEN(curve_clients); i++)
+		printf("%sx%d\n", config, curve_clients[i]);
+}
+
+void print_curve_specs(const char *config)
+{
+	size_t i;
+
+	if (config) {
+		print_specs_of(config);
+		return;
+	}
+	for (i = 0; i < ARRAY_LEN(curve_stacks); i++)
+		printf("stack%d\nstackother%d\n", curve_stacks[i], curve_stacks[i]);
+	for (i = 0; i < NR_CURVES; i++)
+		print_specs_of(curve_configs[i]);
+}
+
 int write_curves(const char *dir)
 {
 	if (!find("baseline", "insns16"))
@@ -121,12 +146,12 @@ int write_curves(const char *dir)
 	       write_file(dir, "curve-clients.dat", clients_dat);
 }
 
-void write_curves_md(FILE *f)
+void write_curves_md(FILE *f, const char *images)
 {
 	if (!find("baseline", "insns16"))
 		return;
-	fprintf(f, "\n![policies](img/curve-policies.png) ![payload](img/curve-payload.png) "
-		"![clients](img/curve-clients.png)\n");
+	fprintf(f, "\n![policies](%1$scurve-policies.png) ![payload](%1$scurve-payload.png) "
+		"![clients](%1$scurve-clients.png)\n", images);
 	fprintf(f, "\nΔ instructions per RPC against the unpatched core, as policies are "
 		"stacked (bench_allow, each one its own policy):\n\n"
 		"| policies | on the device | on another device |\n|---|---|---|\n");

@@ -10,9 +10,13 @@
  *   fwctl-bench insns [--rpcs N] SPEC...
  *	in the VM under scripts/bench.sh's counting plugin: the workloads
  *	whose instructions per RPC are counted between marks (insns.c)
- *   fwctl-bench report [--csv F] [--json F] [--md F] RAW...
- *	on the host: merge the raw outputs of both boots, print the table
- *	with every figure's ratio to the baseline and the targets' PASS/MISS
+ *   fwctl-bench curves [CONFIG]
+ *	the insns workloads the curves are drawn from (curves.c)
+ *   fwctl-bench report [--csv F] [--json F] [--md F] [--curves DIR]
+ *                      [--images PREFIX] RAW...
+ *	on the host: merge the raw outputs of one kernel's boots, print the
+ *	table with every figure's ratio to the baseline and the targets'
+ *	PASS/MISS; the Markdown shows the plots as PREFIXcurve-*.png
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -66,9 +70,11 @@ static int usage(void)
 	fprintf(stderr,
 		"Usage: fwctl-bench run [--configs A,B,...] [--rounds N] [--quick] [--dev K]\n"
 		"                       [--loader PATH] [--objdir DIR]\n"
-		"       fwctl-bench report [--csv F] [--json F] [--md F] RAW...\n"
+		"       fwctl-bench report [--csv F] [--json F] [--md F] [--curves DIR]\n"
+		"                          [--images PREFIX] RAW...\n"
 		"       fwctl-bench spin CONFIG N\n"
 		"       fwctl-bench insns [--rpcs N] CONFIG[@BYTES|xCLIENTS]|stackN|stackotherN...\n"
+		"       fwctl-bench curves [CONFIG]\n"
 		"       fwctl-bench list\n"
 		"Configurations:");
 	for (int i = 0; i < nr_configs; i++)
@@ -191,6 +197,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "insns")) {
 		libbpf_set_print(libbpf_print);
 		return insns_main(argc - 2, argv + 2);
+	}
+	if (!strcmp(argv[1], "curves") && argc <= 3) {
+		if (argc == 3 && !config_by_name(argv[2]))
+			return usage();
+		print_curve_specs(argc == 3 ? argv[2] : NULL);
+		return 0;
 	}
 	if (!strcmp(argv[1], "list")) {
 		for (int i = 0; i < nr_configs; i++)

@@ -392,7 +392,7 @@ static int write_json(const char *path)
 }
 
 /* Markdown: one column per configuration, "value (ratio)" per cell. */
-static int write_md(const char *path)
+static int write_md(const char *path, const char *images)
 {
 	bool present[MAX_CONFIGS] = {};
 	char val[32], q[16], lab[48];
@@ -456,7 +456,7 @@ static int write_md(const char *path)
 	}
 	fprintf(f, "\n| target | result | measured |\n|---|---|---|\n");
 	print_targets(f, true);
-	write_curves_md(f);
+	write_curves_md(f, images);
 	if (nr_errors) {
 		fprintf(f, "\nNot measured:\n\n");
 		for (i = 0; i < nr_errors; i++)
@@ -467,7 +467,7 @@ static int write_md(const char *path)
 
 int bench_report(int argc, char **argv)
 {
-	const char *csv = NULL, *json = NULL, *md = NULL, *curves = NULL;
+	const char *csv = NULL, *json = NULL, *md = NULL, *curves = NULL, *images = "img/";
 	int i, err = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -479,6 +479,8 @@ int bench_report(int argc, char **argv)
 			md = argv[++i];
 		else if (!strcmp(argv[i], "--curves") && i + 1 < argc)
 			curves = argv[++i];
+		else if (!strcmp(argv[i], "--images") && i + 1 < argc)
+			images = argv[++i];
 		else if (parse(argv[i]))
 			return 1;
 	}
@@ -505,7 +507,7 @@ int bench_report(int argc, char **argv)
 		fprintf(stderr, "fwctl-bench: %s: %s\n", csv, strerror(-err));
 	if (json && (err = write_json(json)))
 		fprintf(stderr, "fwctl-bench: %s: %s\n", json, strerror(-err));
-	if (md && (err = write_md(md)))
+	if (md && (err = write_md(md, images)))
 		fprintf(stderr, "fwctl-bench: %s: %s\n", md, strerror(-err));
 	if (curves && (err = write_curves(curves)))
 		fprintf(stderr, "fwctl-bench: %s: %s\n", curves, strerror(-err));

@@ -50,16 +50,20 @@ void detail_add(struct target *t, const char *fmt, ...)
 void check_targets(void);
 
 /*
- * The curves' points, as scripts/bench.sh counts them: payload bytes and
+ * The curves' points, as scripts/bench.sh counts them: payload bytes (64:
+ * the request head the hook copies, FWCTL_BPF_REQUEST_HEAD) and
  * clients (the first of each is the 16-byte, one-client workload), and
  * stacked policies (curves.c).
  */
-extern const int curve_sizes[6];
+extern const int curve_sizes[7];
 extern const int curve_clients[3];
 extern const int curve_stacks[5];
 
-/* The curves: gnuplot data files in @dir, and their Markdown tables */
+/*
+ * The curves: gnuplot data files in @dir, and their Markdown tables
+ * under the plots, whose file names start with @images ("img/").
+ */
 int write_curves(const char *dir);
-void write_curves_md(FILE *f);
+void write_curves_md(FILE *f, const char *images);
 
 #endif

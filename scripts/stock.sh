@@ -22,6 +22,14 @@
 #                              module BTF against Debian's headers; print
 #                              the layer (what apt changed) the guest's root
 #                              gets on top
+#   scripts/stock.sh baseline DKMS-DEB
+#                              the same module source (the -dkms package's
+#                              usr/src) built without the BPF hook
+#                              (dkms/Makefile FWCTL_BPF=n) against Debian's
+#                              headers in the rootfs: the unpatched core's
+#                              fwctl.ko and the simulator, the benchmark's
+#                              baseline (scripts/bench.sh); print the
+#                              directory holding the two .ko files
 #   scripts/stock.sh initrd    an initramfs that loads Debian's 9p and
 #                              overlay modules and boots the rootfs
 #   scripts/stock.sh chroot CMD...
@@ -288,6 +296,54 @@ installed() {
 	echo "$dir/layer"
 }
 
+baseline_dir() {
+	echo "$STOCK/baseline-$STOCK_RELEASE-$(key baseline-1 "$(basename "$(rootfs_dir)")" \
+		"$(sha256sum <"$1")")"
+}
+
+# The benchmark's denominator on Debian's kernel: fwctl.ko as it is
+# without the series' hook, from the very source the package's DKMS
+# build used, so that swapping the two modules in one boot changes only
+# the hook (docs/benchmarks.md).
+baseline() {
+	local deb=$1 r dir tmp src m
+	[ -f "$deb" ] || die "no package $deb (make deb builds it)"
+	r=$(rootfs)
+	dir=$(baseline_dir "$deb")
+	if [ -f "$dir/.complete" ]; then
+		echo "$dir"
+		return
+	fi
+	tmp=$dir.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp/deb"
+	dpkg-deb -x "$deb" "$tmp/deb"
+	src=$(echo "$tmp"/deb/usr/src/fwctl-bpf-*)
+	[ -f "$src/Makefile" ] && [ -f "$src/Kbuild" ] ||
+		die "$deb has no module source in usr/src/fwctl-bpf-*/"
+	mv "$src" "$tmp/src"
+	rm -rf "$tmp/deb"
+	say "building the baseline modules (FWCTL_BPF=n) against $STOCK_RELEASE's headers; log: $dir.log"
+	if ! WORK=$tmp/src in_rootfs "$r" make -C /fwctl-bpf/work KVER="$STOCK_RELEASE" \
+		FWCTL_BPF=n >"$dir.log" 2>&1; then
+		tail -n 30 "$dir.log" >&2
+		rm -rf "$tmp"
+		die "the baseline modules did not build; log: $dir.log"
+	fi
+	for m in drivers/fwctl/fwctl.ko drivers/fwctl/mlx5_sim/mlx5_sim.ko; do
+		install -m 644 "$tmp/src/$m" "$tmp/"
+	done
+	# no hook in it: no struct_ops type, no fwctl_bpf_ symbol
+	! nm "$tmp/fwctl.ko" | grep -q fwctl_bpf_ ||
+		die "the baseline fwctl.ko has the hook (FWCTL_BPF=n ignored?)"
+	rm -rf "$tmp/src"
+	touch "$tmp/.complete"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	prune "baseline-$STOCK_RELEASE" "$dir"
+	echo "$dir"
+}
+
 # An overlay's upper directory as a layer of another overlay (over 9p):
 # whiteouts (what apt deleted: caches, -old files) and opaque-directory
 # marks do not travel over 9p, so drop them; the lower files they hid are
@@ -362,6 +418,7 @@ main() {
 	buildroot) buildroot ;;
 	deb) shift; deb "${1:?usage: stock.sh deb SRC}" ;;
 	installed) shift; installed "$@" ;;
+	baseline) shift; baseline "${1:?usage: stock.sh baseline DKMS-DEB}" ;;
 	initrd) initrd ;;
 	chroot) shift; in_rootfs "$(rootfs)" "${@:-/bin/bash}" ;;
 	all) rootfs; buildroot; kernel; initrd ;;
