@@ -47,28 +47,6 @@ static int parse_u32(const char *what, const char *s, uint32_t *v, char *msg, si
 	return 0;
 }
 
-/* "--opt VALUE" or "--opt=VALUE"; NULL if @arg is not --opt */
-static const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
-{
-	const char *a = (*argv)[0];
-	size_t n = strlen(opt);
-
-	*missing = false;
-	if (strncmp(a, opt, n))
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n])
-		return NULL;
-	if (*argc < 2) {
-		*missing = true;
-		return NULL;
-	}
-	(*argc)--;
-	(*argv)++;
-	return (*argv)[0];
-}
-
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 {
 	const char *verb = swap ? "swap" : "attach";

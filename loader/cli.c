@@ -23,7 +23,7 @@ static int do_help(int argc, char **argv)
 		"       %s detach NAME\n"
 		"       %s list\n"
 		"       %s inspect POLICY.bpf.o\n"
-		"       %s stats\n"
+		"       %s stats [--format text|prometheus] [--output FILE]\n"
 		"       %s status\n"
 		"       %s audit [--follow] [--device DEV] [--verdict V] [--since SECS] [--policy NAME]\n"
 		"                 [--recorder NAME] [--store DIR]\n"
