@@ -102,6 +102,7 @@ static void print_policy_json(const struct live_policy *p)
 	else
 		jw_null_field(json_wtr, "dev_index");
 	jw_uint_field(json_wtr, "flags", p->flags);
+	jw_bool_field(json_wtr, "complain", p->flags & FWCTL_BPF_F_COMPLAIN);
 	jw_string_field(json_wtr, "pinned", p->pinned[0] ? p->pinned : NULL);
 	if (p->pinned_at)
 		jw_uint_field(json_wtr, "attach_time", p->pinned_at);
@@ -133,8 +134,9 @@ static void print_policy_plain(const struct live_policy *p)
 	format_match(p, match, sizeof(match));
 	/* the ops' name is whoever attached it's, not only the loader's */
 	text_escape(p->name, SIZE_MAX, name, sizeof(name));
-	printf("%d: %s  prio %u  match %s  link %u  map %u %s\n", p->order, name, p->prio, match,
-	       p->link_id, p->map_id, p->map_name);
+	printf("%d: %s  prio %u  match %s%s  link %u  map %u %s\n", p->order, name, p->prio, match,
+	       p->flags & FWCTL_BPF_F_COMPLAIN ? "  complain" : "", p->link_id, p->map_id,
+	       p->map_name);
 	if (p->pinned[0]) {
 		char when[64];
 		struct tm tm;
