@@ -35,7 +35,7 @@ CPPFLAGS ?= $(shell $(HARDENING) dpkg-buildflags --get CPPFLAGS)
 LDFLAGS  ?= $(shell $(HARDENING) dpkg-buildflags --get LDFLAGS)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf -Itests/lib -Itests/progs
-LDLIBS   := -lbpf -lelf -lz -ljson-c
+LDLIBS   := -lbpf -lelf -lz -ljson-c -lsystemd
 # One version, debian/changelog's: the loader's -V, the man pages, the
 # packages and the DKMS module version.
 VERSION  := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null | sed 's/-[^-]*$$//')
@@ -175,9 +175,15 @@ $(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
-$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS) $(TEST_OBJS)
+$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS) $(TEST_OBJS) | $(BUILD)/tools/promtool
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$(filter-out %.bpf.o,$^)) -o $@ -lcriterion $(LDLIBS)
+
+# tests/vm/test_metrics.c checks stats --format prometheus with Prometheus'
+# own checker
+$(BUILD)/tools/promtool:
+	$(call msg,GET,$@)
+	$(Q)scripts/promtool.sh $@
 
 # Criterion runs each test in its own process; the in-VM tests share the
 # simulated devices' counters, so they run one at a time.
@@ -313,5 +319,5 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	    -e 's|policies/site-baseline.sh|fwctl-bpf-site-baseline|' \
 	    policies/site-baseline.sh >$(BUILD)/site-baseline
 	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
-	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service
+	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service systemd/*.timer
 	$(INSTALL) -D -m 0644 etc/default-fwctl-bpf $(DESTDIR)/etc/default/fwctl-bpf

@@ -65,6 +65,6 @@ $(BUILD)/bench/obj/%.o: bench/%.c $(wildcard bench/*.h) $(GENERATED) $(BENCH_SKE
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Ibench -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJS) $(LIB_OBJS) $(BUILD)/obj/tests/lib/sim.o
+$(BENCH_BIN): $(BENCH_OBJS) $(LIB_OBJS) $(BUILD)/obj/tests/lib/sim.o $(BUILD)/obj/tests/lib/file.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpthread -lm

@@ -26,6 +26,9 @@
 #define FWCTL_AUDIT_WOULD_REJECT	6	/* ran; a complain-mode policy objected */
 
 /* The recorder's maps, by name: the loader pins and finds them so */
+/* The journal's MESSAGE_ID of a record (fwctl-bpf audit collect --journal) */
+#define FWCTL_AUDIT_MESSAGE_ID		"849e9c78a7bb414c908463a149991b5d"
+
 #define FWCTL_AUDIT_RING_MAP		"fwctl_audit"
 #define FWCTL_AUDIT_STATS_MAP		"fwctl_audit_stats"
 

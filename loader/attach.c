@@ -47,26 +47,12 @@ static int parse_u32(const char *what, const char *s, uint32_t *v, char *msg, si
 	return 0;
 }
 
-/* "--opt VALUE" or "--opt=VALUE"; NULL if @arg is not --opt */
-static const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
+/* @flags with complain mode set (1), cleared (0) or kept (-1) */
+static uint32_t with_mode(uint32_t flags, int complain)
 {
-	const char *a = (*argv)[0];
-	size_t n = strlen(opt);
-
-	*missing = false;
-	if (strncmp(a, opt, n))
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n])
-		return NULL;
-	if (*argc < 2) {
-		*missing = true;
-		return NULL;
-	}
-	(*argc)--;
-	(*argv)++;
-	return (*argv)[0];
+	if (complain < 0)
+		return flags;
+	return complain ? flags | FWCTL_BPF_F_COMPLAIN : flags & ~FWCTL_BPF_F_COMPLAIN;
 }
 
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
@@ -75,6 +61,7 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 	int positional = 0, matches = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->complain = -1;
 	for (; argc > 0; NEXT_ARG()) {
 		const char *v;
 		bool missing;
@@ -86,6 +73,13 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->sets[o->nr_sets++] = v;
 		} else if (swap && !strcmp(argv[0], "--fresh")) {
 			o->fresh = true;
+		} else if (!strcmp(argv[0], "--complain") || (swap && !strcmp(argv[0], "--enforce"))) {
+			bool c = !strcmp(argv[0], "--complain");
+
+			if (o->complain == !c)
+				return usage_err("can't %s policy: --complain and --enforce exclude "
+						 "each other", verb);
+			o->complain = c;
 		} else if (!swap && (v = opt_value("--name", &argc, &argv, &missing))) {
 			o->name = v;
 		} else if (!swap && (v = opt_value("--device", &argc, &argv, &missing))) {
@@ -310,7 +304,7 @@ static int help_attach(void)
 	}
 	fprintf(stderr,
 		"Usage: %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
-		"                 [--name NAME] [--prio PRIO] [--set KEY=VALUE]...\n"
+		"                 [--name NAME] [--prio PRIO] [--complain] [--set KEY=VALUE]...\n"
 		"\n"
 		"Load POLICY.bpf.o, attach its fwctl_bpf_ops and pin the link and the maps\n"
 		"under %s/NAME/, so the policy runs until \"%s detach NAME\".\n"
@@ -321,6 +315,9 @@ static int help_attach(void)
 		"                 (default: the match the object's ops declare)\n"
 		"  --name NAME    policy and pin name (default: the ops' .name); 1-15 of [A-Za-z0-9_]\n"
 		"  --prio PRIO    execution order, ascending (default: the object's)\n"
+		"  --complain     complain mode: the policy's rejections become would-reject\n"
+		"                 (recorded and counted; the RPC proceeds); it never counts as\n"
+		"                 enforcing for a fail-closed device\n"
 		"  --set K=V      set global variable K before loading (see \"inspect\")\n",
 		bin_name, pin_root(), bin_name);
 	return 0;
@@ -382,6 +379,8 @@ int do_attach(int argc, char **argv)
 		break;
 	}
 	if (o.has_prio && fwctl_policy_set_u32(obj, "prio", o.prio))
+		goto field_err;
+	if (o.complain == 1 && fwctl_policy_set_u32(obj, "flags", *flags | FWCTL_BPF_F_COMPLAIN))
 		goto field_err;
 	if (apply_sets("attach", o.object, obj, &o))
 		goto out;
@@ -465,11 +464,12 @@ static int help_swap(void)
 		return 0;
 	}
 	fprintf(stderr,
-		"Usage: %s swap NAME NEW.bpf.o [--set KEY=VALUE]... [--fresh]\n"
+		"Usage: %s swap NAME NEW.bpf.o [--set KEY=VALUE]... [--fresh] [--complain | --enforce]\n"
 		"\n"
 		"Replace the running policy NAME by NEW.bpf.o in one step (BPF_LINK_UPDATE on\n"
 		"its pinned link, compare-and-swap against the map pinned as %s/NAME/ops).\n"
-		"The new policy takes NAME's name, device match, prio and flags. On any failure\n"
+		"The new policy takes NAME's name, device match, prio and flags (complain mode\n"
+		"too, unless --complain or --enforce switches it). On any failure\n"
 		"(open, verifier, kernel refusal) the old policy stays attached, unchanged.\n"
 		"\n"
 		"The new policy keeps the live maps: each map of NEW.bpf.o whose pin in NAME/\n"
@@ -479,7 +479,9 @@ static int help_swap(void)
 		"\n"
 		"  --set K=V   set global variable K; on a carried .data/.bss map the new value\n"
 		"              is written into the live map, the other variables keep theirs\n"
-		"  --fresh     carry nothing: every map starts from the object\n",
+		"  --fresh     carry nothing: every map starts from the object\n"
+		"  --complain  the new policy in complain mode (rejections become would-reject)\n"
+		"  --enforce   the new policy enforcing (complain mode off)\n",
 		bin_name, pin_root());
 	return 0;
 }
@@ -969,7 +971,7 @@ int do_swap(int argc, char **argv)
 	    fwctl_policy_set_u32(obj, "device_type", old.device_type) ||
 	    fwctl_policy_set_u32(obj, "dev_index", old.dev_index) ||
 	    fwctl_policy_set_u32(obj, "prio", old.prio) ||
-	    fwctl_policy_set_u32(obj, "flags", old.flags)) {
+	    fwctl_policy_set_u32(obj, "flags", with_mode(old.flags, o.complain))) {
 		p_err("can't swap policy %s: can't set the new ops: %s", o.name, strerror(errno));
 		goto out;
 	}

@@ -30,12 +30,13 @@ struct attach_opts {
 	const char *sets[ATTACH_MAX_SETS];
 	int nr_sets;
 	bool fresh;			/* swap --fresh: carry no map */
+	int complain;			/* --complain 1, --enforce 0, neither -1 */
 };
 
 /*
  * "attach" arguments after the verb; with @swap, "swap NAME NEW.bpf.o"
- * (only --set and --fresh allowed: the new policy inherits the running
- * one's match).
+ * (only --set, --fresh, --complain and --enforce allowed: the new policy
+ * inherits the running one's match).
  * 0, or CMD_USAGE with the error printed.
  */
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap);

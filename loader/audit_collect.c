@@ -23,6 +23,7 @@
 
 #include "audit.h"
 #include "audit_collect.h"
+#include "audit_journal.h"
 #include "audit_store.h"
 #include "fwctl.h"
 #include "main.h"
@@ -215,6 +216,8 @@ struct collector {
 	char boot_id[AUDIT_BOOT_ID_LEN];
 	const char *only;	/* collect this recorder only */
 	bool to_syslog;
+	bool to_journal;
+	int journal_err;	/* the last journal error told, 0 if none */
 	bool quiet;		/* no warnings about other consumers */
 	struct ring_src src[MAX_RINGS];
 	int nr;
@@ -281,6 +284,22 @@ static void to_syslog(const struct audit_entry *e)
 	free(line);
 }
 
+/*
+ * A copy to the journal, as structured fields; the store stays the
+ * trail's authority, so a journal that cannot take it is told, once per
+ * error, and collecting goes on.
+ */
+static void to_journal(struct collector *c, const struct audit_entry *e, const char *json)
+{
+	struct journal_fields jf;
+	int err = audit_journal_fields(&jf, e, json) ?: audit_journal_send(&jf);
+
+	if (err && err != c->journal_err)
+		p_err("can't write audit record %llu to the journal: %s",
+		      (unsigned long long)e->r.seq, strerror(-err));
+	c->journal_err = err;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ring_src *s = ctx;
@@ -313,6 +332,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	jw_destroy(&jw);	/* ends the line */
 	fclose(mem);
 	err = add_pending(c, line, len);
+	if (!err && c->to_journal)
+		to_journal(c, &e, line);
 	free(line);
 	if (err) {
 		s->bad++;
@@ -757,7 +778,7 @@ int audit_handover(const char *name, bool retire)
 static int help_collect(void)
 {
 	fprintf(stderr,
-		"Usage: %s audit collect [--follow] [--store DIR] [--syslog]\n"
+		"Usage: %s audit collect [--follow] [--store DIR] [--syslog] [--journal]\n"
 		"                       [--max-size BYTES] [--keep N]\n"
 		"\n"
 		"Be the one consumer of every recorder's ring: take each record into the\n"
@@ -769,6 +790,8 @@ static int help_collect(void)
 		"                   SIGHUP reopens audit.jsonl (after an outside rotation)\n"
 		"  --store DIR      the store directory\n"
 		"  --syslog         also log each record to syslog (LOG_AUTHPRIV), a copy\n"
+		"  --journal        also send each record to the journal as fields, a copy:\n"
+		"                   journalctl FWCTL_VERDICT=rejected FWCTL_DEVICE=fwctl0\n"
 		"  --max-size BYTES rotate audit.jsonl beyond this size (default %llu)\n"
 		"  --keep N         rotated files kept (default %d)\n",
 		bin_name, AUDIT_STORE_DIR, bin_name, AUDIT_STORE_MAX_SIZE, AUDIT_STORE_KEEP);
@@ -776,7 +799,7 @@ static int help_collect(void)
 }
 
 struct collect_opts {
-	bool follow, to_syslog;
+	bool follow, to_syslog, to_journal;
 	const char *store;
 	unsigned long long max_size;
 	unsigned long keep;
@@ -798,6 +821,10 @@ static int parse_collect(int argc, char **argv, struct collect_opts *o)
 		}
 		if (!strcmp(opt, "--syslog")) {
 			o->to_syslog = true;
+			continue;
+		}
+		if (!strcmp(opt, "--journal")) {
+			o->to_journal = true;
 			continue;
 		}
 		if (argc < 2)
@@ -868,6 +895,7 @@ int do_audit_collect(int argc, char **argv)
 	if (!c)
 		return -ENOMEM;
 	c->to_syslog = o.to_syslog;
+	c->to_journal = o.to_journal;
 	err = collector_open(c, audit_store_dir(o.store));
 	if (!err) {
 		if (o.max_size)

@@ -40,7 +40,7 @@ static int do_help(void)
 	fprintf(stderr,
 		"Usage: %1$s audit [--follow] [--device DEV] [--verdict VERDICT] [--since SECS]\n"
 		"                 [--policy NAME] [--recorder NAME] [--store DIR]\n"
-		"       %1$s audit collect [--follow] [--store DIR] [--syslog] ...\n"
+		"       %1$s audit collect [--follow] [--store DIR] [--syslog] [--journal] ...\n"
 		"\n"
 		"Print the audit trail from the audit store (%2$s, or --store /\n"
 		"$FWCTL_BPF_AUDIT_DIR), oldest first, then account for every decision of\n"

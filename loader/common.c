@@ -33,6 +33,27 @@ bool is_help(const char *arg)
 	return !strcmp(arg, "help") || !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
+const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
+{
+	const char *a = (*argv)[0];
+	size_t n = strlen(opt);
+
+	*missing = false;
+	if (strncmp(a, opt, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n])
+		return NULL;
+	if (*argc < 2) {
+		*missing = true;
+		return NULL;
+	}
+	(*argc)--;
+	(*argv)++;
+	return (*argv)[0];
+}
+
 int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int argc, char **argv))
 {
 	int i;

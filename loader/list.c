@@ -15,15 +15,9 @@
 #include "fwctl.h"
 #include "live.h"
 #include "main.h"
+#include "metrics.h"
 
-struct prog_stats {
-	uint32_t id;
-	char name[16];
-	uint64_t run_cnt;
-	uint64_t run_time_ns;
-};
-
-static void prog_stats(uint32_t id, struct prog_stats *s)
+void prog_stats(uint32_t id, struct prog_stats *s)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -108,6 +102,7 @@ static void print_policy_json(const struct live_policy *p)
 	else
 		jw_null_field(json_wtr, "dev_index");
 	jw_uint_field(json_wtr, "flags", p->flags);
+	jw_bool_field(json_wtr, "complain", p->flags & FWCTL_BPF_F_COMPLAIN);
 	jw_string_field(json_wtr, "pinned", p->pinned[0] ? p->pinned : NULL);
 	if (p->pinned_at)
 		jw_uint_field(json_wtr, "attach_time", p->pinned_at);
@@ -139,8 +134,9 @@ static void print_policy_plain(const struct live_policy *p)
 	format_match(p, match, sizeof(match));
 	/* the ops' name is whoever attached it's, not only the loader's */
 	text_escape(p->name, SIZE_MAX, name, sizeof(name));
-	printf("%d: %s  prio %u  match %s  link %u  map %u %s\n", p->order, name, p->prio, match,
-	       p->link_id, p->map_id, p->map_name);
+	printf("%d: %s  prio %u  match %s%s  link %u  map %u %s\n", p->order, name, p->prio, match,
+	       p->flags & FWCTL_BPF_F_COMPLAIN ? "  complain" : "", p->link_id, p->map_id,
+	       p->map_name);
 	if (p->pinned[0]) {
 		char when[64];
 		struct tm tm;
@@ -206,12 +202,63 @@ static int help_stats(void)
 		return 0;
 	}
 	fprintf(stderr,
-		"Usage: %s stats\n"
+		"Usage: %s stats [--format text|prometheus] [--output FILE]\n"
 		"\n"
 		"Run counts and run time of every attached policy's programs. The kernel counts\n"
 		"them only while kernel.bpf_stats_enabled=1 (sysctl); per-device verdicts are\n"
-		"in \"%s status\".\n",
+		"in \"%s status\".\n"
+		"\n"
+		"--format prometheus prints every counter in Prometheus' text format: per device\n"
+		"the verdicts and the fail-closed switch, per policy its programs' runs and time,\n"
+		"per recorder the audit records written and lost. --output FILE writes it to\n"
+		"FILE atomically (for node_exporter's textfile collector; docs/operations.md).\n",
 		bin_name, bin_name);
+	return 0;
+}
+
+struct stats_opts {
+	bool prometheus;
+	const char *output;
+};
+
+static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (; argc > 0; NEXT_ARG()) {
+		const char *v;
+		bool missing;
+
+		if ((v = opt_value("--format", &argc, &argv, &missing))) {
+			if (strcmp(v, "prometheus") && strcmp(v, "text"))
+				return usage_err("can't show stats: unknown format '%s' "
+						 "(text or prometheus)", v);
+			o->prometheus = !strcmp(v, "prometheus");
+		} else if (missing) {
+			return usage_err("can't show stats: --format needs a value");
+		} else if ((v = opt_value("--output", &argc, &argv, &missing))) {
+			o->output = v;
+		} else if (missing) {
+			return usage_err("can't show stats: --output needs a file");
+		} else {
+			return usage_err("can't show stats: unexpected argument '%s'", argv[0]);
+		}
+	}
+	if (o->prometheus && json_output)
+		return usage_err("can't show stats: --format prometheus and -j exclude each other");
+	if (o->output && !o->prometheus)
+		return usage_err("can't show stats: --output writes --format prometheus only");
+	return 0;
+}
+
+static int stats_prometheus(const struct stats_opts *o)
+{
+	int err = o->output ? write_prometheus(o->output) : print_prometheus(stdout);
+
+	if (err) {
+		p_err("can't show stats: %s%s%s", o->output ?: "", o->output ? ": " : "",
+		      strerror(-err));
+		return -1;
+	}
 	return 0;
 }
 
@@ -220,12 +267,16 @@ int do_stats(int argc, char **argv)
 	struct live_policy *list = NULL;
 	bool enabled = bpf_stats_enabled();
 	char name[TEXT_ESCAPE_SIZE];
-	int n, i, j;
+	struct stats_opts o;
+	int n, i, j, err;
 
 	if (argc && is_help(argv[0]))
 		return help_stats();
-	if (argc)
-		return usage_err("can't show stats: unexpected argument '%s'", argv[0]);
+	err = parse_stats_args(argc, argv, &o);
+	if (err)
+		return err;
+	if (o.prometheus)
+		return stats_prometheus(&o);
 	n = live_policies(&list);
 	if (n < 0) {
 		p_err("can't show stats: %s", strerror(-n));

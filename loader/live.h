@@ -40,6 +40,17 @@ int live_policy_read_map(int map_fd, struct live_policy *p);
  */
 int live_policies(struct live_policy **out);
 
+/* A program's run counts (kernel.bpf_stats_enabled=1 counts them) */
+struct prog_stats {
+	uint32_t id;
+	char name[16];
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+};
+
+/* Program @id's; all zero but the id if it is gone */
+void prog_stats(uint32_t id, struct prog_stats *s);
+
 /* The link pinned at @path: fd, with its map id in *@map_id; -errno */
 int live_link_open(const char *path, uint32_t *link_id, uint32_t *map_id);
 

@@ -47,6 +47,12 @@ struct cmd {
 /* Run the command whose name @argv[0] is a prefix of; help if argc is 0 */
 int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int argc, char **argv));
 bool is_prefix(const char *pfx, const char *str);
+/*
+ * (*@argv)[0] is option @opt: "--opt VALUE" (consumed: *@argv and *@argc
+ * move past VALUE) or "--opt=VALUE". Returns VALUE; NULL if it is another
+ * argument, or @opt without its value (*@missing set).
+ */
+const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing);
 /* "help", "-h" or "--help" */
 bool is_help(const char *arg);
 

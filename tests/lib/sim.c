@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <fwctl/mlx5.h>
 
+#include "file.h"
 #include "fwctl.h"
 #include "sim.h"
 
@@ -19,30 +20,6 @@ static int sim_path(char *buf, size_t len, int k, const char *file)
 	else
 		n = snprintf(buf, len, SIM_DEBUGFS "/sim%d/%s", k, file);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static ssize_t read_file(const char *path, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0) {
-			n = -errno;
-			close(fd);
-			return n;
-		}
-		if (!n)
-			break;
-		got += n;
-	}
-	close(fd);
-	return got;
 }
 
 static int write_file(const char *path, const char *s)
@@ -60,25 +37,20 @@ static int write_file(const char *path, const char *s)
 	return n < 0 ? (int)n : 0;
 }
 
-static ssize_t read_text(int k, const char *file, char *buf, size_t len)
+static ssize_t sim_text(int k, const char *file, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n;
 	int ret;
 
 	ret = sim_path(path, sizeof(path), k, file);
 	if (ret)
 		return ret;
-	n = read_file(path, buf, len - 1);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	return n;
+	return read_text(path, buf, len);
 }
 
 int sim_fwctl_name(int k, char *buf, size_t len)
 {
-	ssize_t n = read_text(k, "fwctl", buf, len);
+	ssize_t n = sim_text(k, "fwctl", buf, len);
 
 	if (n < 0)
 		return n;
@@ -109,7 +81,7 @@ int sim_exists(int k)
 long long sim_executed(int k)
 {
 	char buf[64];
-	ssize_t n = read_text(k, "executed", buf, sizeof(buf));
+	ssize_t n = sim_text(k, "executed", buf, sizeof(buf));
 
 	return n < 0 ? n : strtoll(buf, NULL, 10);
 }
@@ -117,7 +89,7 @@ long long sim_executed(int k)
 long long sim_opcode_count(int k, uint16_t opcode)
 {
 	char buf[4096], *line, *save = NULL;
-	ssize_t n = read_text(k, "opcodes", buf, sizeof(buf));
+	ssize_t n = sim_text(k, "opcodes", buf, sizeof(buf));
 	unsigned int op;
 	long long count;
 
@@ -148,7 +120,7 @@ ssize_t sim_last_in(int k, void *buf, size_t len)
 
 ssize_t sim_state(int k, char *buf, size_t len)
 {
-	return read_text(k, "state", buf, len);
+	return sim_text(k, "state", buf, len);
 }
 
 int sim_add(void)
@@ -192,7 +164,7 @@ int sim_fault(int k, const char *spec)
 
 int sim_fault_get(int k, char *buf, size_t len)
 {
-	ssize_t n = read_text(k, "fault", buf, len);
+	ssize_t n = sim_text(k, "fault", buf, len);
 
 	if (n < 0)
 		return n;

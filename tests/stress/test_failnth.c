@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "fwctl.h"
 #include "fwctl_audit_common.h"
 #include "fwctl_policy_common.h"
@@ -60,22 +61,6 @@ static const struct knob {
 };
 static char saved[sizeof(knobs) / sizeof(knobs[0])][16];
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static int write_file(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY);
@@ -93,8 +78,9 @@ static void knobs_set(void)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		cr_assert_eq(read_file(knobs[i].path, saved[i], sizeof(saved[i])), 0,
-			     "%s: no fault injection debugfs", knobs[i].path);
+		cr_assert_geq(read_text(knobs[i].path, saved[i], sizeof(saved[i])), 0,
+			      "%s: no fault injection debugfs", knobs[i].path);
+		saved[i][strcspn(saved[i], "\n")] = '\0';
 		cr_assert_eq(write_file(knobs[i].path, knobs[i].value), 0, "%s", knobs[i].path);
 	}
 }

@@ -22,17 +22,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bpf_test.h"
+#include "cli.h"
 #include "fwctl.h"
 #include "fwctl_audit_common.h"
 #include "policy.h"
@@ -151,18 +150,14 @@ static void make_ready(struct bpf_map *map)
 	bpf_link__destroy(l);
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
+/* bpftool struct_ops register stress_swap_@which.bpf.o in PIN_DIR/@which */
+static int bpftool_register(struct cli_result *r, const char *which)
 {
-	char cmd[512];
-	va_list ap;
-	int st;
+	char obj[256], dir[128];
 
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	snprintf(obj, sizeof(obj), STRESS_BUILD "/stress/stress_swap_%s.bpf.o", which);
+	snprintf(dir, sizeof(dir), PIN_DIR "/%s", which);
+	return cli_cmd(r, "bpftool", "struct_ops", "register", obj, dir, NULL);
 }
 
 static uint64_t audit_stat(struct generic__observe *o, uint32_t i)
@@ -200,6 +195,7 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	long n_mbb = stress_count("SWAP_MBB", 100, 1000);
 	long n_bpftool = stress_count("SWAP_BPFTOOL", 4, 50);
 	static struct swap_state s;
+	struct cli_result r = {};
 	struct consumer c = {};
 	struct generic__observe *obs;
 	struct stress_swap_a *a;
@@ -272,19 +268,18 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	 * Two attached policies never share a name, so the new version is
 	 * the other object: B first, while libbpf's A is still attached.
 	 */
-	cr_assert_eq(run("rm -rf " PIN_DIR " && mkdir -p " PIN_DIR "/a " PIN_DIR "/b"), 0);
+	cr_assert_eq(cli_cmd(&r, "rm", "-rf", PIN_DIR, NULL), 0);
+	cr_assert_eq(cli_cmd(&r, "mkdir", "-p", PIN_DIR "/a", PIN_DIR "/b", NULL), 0);
 	phase_begin(&s);
-	cr_assert_eq(run("bpftool struct_ops register %s/stress/stress_swap_b.bpf.o " PIN_DIR "/b "
-			 ">/dev/null 2>&1", STRESS_BUILD), 0);
+	cr_assert_eq(bpftool_register(&r, "b"), 0);
 	bpf_link__destroy(la);
 	phase_end(&s, 1);
 	for (i = 0; i < n_bpftool; i++) {
 		const char *new = i % 2 ? "b" : "a", *old = i % 2 ? "a" : "b";
 
 		phase_begin(&s);
-		cr_assert_eq(run("bpftool struct_ops register %s/stress/stress_swap_%s.bpf.o "
-				 PIN_DIR "/%s >/dev/null 2>&1", STRESS_BUILD, new, new), 0,
-			     "bpftool struct_ops register (swap %ld)", i);
+		cr_assert_eq(bpftool_register(&r, new), 0, "bpftool struct_ops register (swap %ld)",
+			     i);
 		snprintf(path, sizeof(path), PIN_DIR "/%s/swap_%s_ops", old, old);
 		unpin_and_wait(path);
 		phase_end(&s, i % 2 ? 1 : 0);
@@ -298,7 +293,8 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	atomic_store(&s.stop, 1);
 	for (i = 0; i < NR_CLIENTS; i++)
 		pthread_join(t[i], NULL);
-	run("rm -rf " PIN_DIR);
+	cli_cmd(&r, "rm", "-rf", PIN_DIR, NULL);
+	cli_result_free(&r);
 
 	issi = sim_opcode_count(s.k, MLX5_CMD_OP_QUERY_ISSI);
 	decisions = fwctl_bpf_attr(name, "rpcs") - rpcs0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_journal.h"
 #include "audit_store.h"
 #include "fwctl/bpf.h"
 #include "fwctl/fwctl.h"
@@ -362,4 +363,82 @@ Test(loader_audit, the_state_survives_a_restart, .init = make_store)
 	fputs("{\"rings\": [", f);
 	fclose(f);
 	cr_assert_eq(audit_state_load(store_dir, &back), -EPROTO);
+}
+
+/* ---- audit collect --journal: the fields journald gets */
+
+static const char *field(const struct journal_fields *jf, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < jf->n; i++) {
+		const char *f = jf->iov[i].iov_base;
+
+		if (jf->iov[i].iov_len > n && !strncmp(f, name, n) && f[n] == '=')
+			return f + n + 1;
+	}
+	return NULL;
+}
+
+Test(audit_journal, a_record_becomes_the_fields_journalctl_matches_on)
+{
+	struct audit_entry e = sample();
+	struct journal_fields jf;
+	char *json = json_of(&e), *text = text_of(&e);
+
+	cr_assert_eq(audit_journal_fields(&jf, &e, json), 0);
+	cr_assert_str_eq(field(&jf, "FWCTL_VERDICT"), "rejected");
+	cr_assert_str_eq(field(&jf, "FWCTL_DEVICE"), "fwctl1");
+	cr_assert_str_eq(field(&jf, "FWCTL_POLICY"), "deny_nv_write");
+	cr_assert_str_eq(field(&jf, "FWCTL_OPCODE"), "2053");
+	cr_assert_str_eq(field(&jf, "FWCTL_REG_ID"), "36900");
+	cr_assert_str_eq(field(&jf, "FWCTL_UID"), "1000");
+	cr_assert_str_eq(field(&jf, "FWCTL_COMM"), "mlxconfig");
+	cr_assert_str_eq(field(&jf, "FWCTL_SEQ"), "42");
+	cr_assert_str_eq(field(&jf, "FWCTL_RECORDER"), "observe");
+	cr_assert_str_eq(field(&jf, "FWCTL_FLAGS"), "rejected");
+	cr_assert_str_eq(field(&jf, "FWCTL_HEAD"), "0805");
+	cr_assert_str_eq(field(&jf, "MESSAGE"), text, "MESSAGE is the text line of audit");
+	cr_assert_str_eq(field(&jf, "PRIORITY"), "5", "a rejection is a notice");
+	cr_assert_str_eq(field(&jf, "SYSLOG_FACILITY"), "10", "authpriv, as --syslog");
+	cr_assert_str_eq(field(&jf, "SYSLOG_IDENTIFIER"), "fwctl-bpf");
+	cr_assert_str_eq(field(&jf, "MESSAGE_ID"), FWCTL_AUDIT_MESSAGE_ID);
+	/* every field a name journald takes: capitals, digits, _; no leading _ */
+	for (int i = 0; i < jf.n; i++) {
+		const char *f = jf.iov[i].iov_base, *eq = memchr(f, '=', jf.iov[i].iov_len);
+
+		cr_assert(eq && eq > f && *f != '_', "%.*s", (int)jf.iov[i].iov_len, f);
+		for (const char *p = f; p < eq; p++)
+			cr_assert((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_',
+				  "bad field name %.*s", (int)(eq - f), f);
+	}
+	free(json);
+	free(text);
+}
+
+Test(audit_journal, an_allowed_record_is_info_and_nulls_leave_no_field)
+{
+	struct audit_entry e = sample();
+	struct journal_fields jf;
+	char *json;
+
+	e.r.verdict = FWCTL_AUDIT_ALLOWED;
+	e.r.flags = 0;
+	e.r.policy[0] = '\0';	/* no deciding policy: "policy": null */
+	json = json_of(&e);
+	cr_assert_eq(audit_journal_fields(&jf, &e, json), 0);
+	cr_assert_str_eq(field(&jf, "PRIORITY"), "6");
+	cr_assert_str_eq(field(&jf, "FWCTL_VERDICT"), "allowed");
+	cr_assert_null(field(&jf, "FWCTL_POLICY"), "a null became a field");
+	free(json);
+}
+
+Test(audit_journal, what_does_not_parse_sends_nothing)
+{
+	struct audit_entry e = sample();
+	struct journal_fields jf;
+
+	cr_assert_eq(audit_journal_fields(&jf, &e, "{\"verdict\":"), -EINVAL);
+	cr_assert_eq(jf.n, 0);
+	cr_assert_eq(audit_journal_send(&jf), -EINVAL);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -20,42 +21,32 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "fwctl.h"
 #include "sim.h"
 
-#define LOADER "build/fwctl-bpf"
 #define STORE "/tmp/audit-store"
 #define OBSERVE "build/policies/generic__observe.bpf.o"
 
+static struct cli_result r;	/* the last command's */
+
+/* fwctl-bpf ARG...: its exit code; its output in r */
+#define loader(...) cli_run(&r, __VA_ARGS__, NULL)
+
+/* @res's command exited 0, or the test fails showing what it printed */
+static void ok(const struct cli_result *res)
+{
+	cr_assert_eq(res->status, 0, "%s exited %d:\n%s%s", res->cmd, res->status, res->out,
+		     res->err);
+}
+
+/* fwctl-bpf ARG..., which must exit 0 */
+#define loader_ok(...) do { loader(__VA_ARGS__); ok(&r); } while (0)
+
+/* A shell command line (mkdir, mount, ...), which must succeed */
 static void sh(const char *cmd)
 {
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
-
-/* Run CMD through sh; its stdout (malloc'd); *rc its exit status */
-static char *run(const char *cmd, int *rc)
-{
-	static char buf[64 * 1024];
-	size_t n;
-	FILE *p = popen(cmd, "r");
-	int status;
-
-	cr_assert(p, "%s", cmd);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	status = pclose(p);
-	*rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	return strdup(buf);
-}
-
-/* CMD's stdout; CMD must succeed */
-static char *capture(const char *cmd)
-{
-	int rc;
-	char *out = run(cmd, &rc);
-
-	cr_assert_eq(rc, 0, "%s exited %d:\n%s", cmd, rc, out);
-	return out;
 }
 
 static int lines(const char *s)
@@ -73,27 +64,52 @@ static int lines(const char *s)
  */
 static void assert_trail(int n, const char *says, const char *also)
 {
-	int rc;
-	char *out = run(LOADER " audit 2>/tmp/audit.err", &rc);
+	int rc = loader("audit");
 
-	cr_assert_eq(lines(out), n, "%d records expected:\n%s", n, out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert_null(strstr(out, "GAP"), "%s", out);
-	cr_assert(strstr(out, says), "%s", out);
-	cr_assert(!also || strstr(out, also), "%s", out);
-	free(out);
+	cr_assert_eq(lines(r.out), n, "%d records expected:\n%s", n, r.out);
+	cr_assert_eq(rc, 0, "%s", r.err);
+	cr_assert_null(strstr(r.err, "GAP"), "%s", r.err);
+	cr_assert(strstr(r.err, says), "%s", r.err);
+	cr_assert(!also || strstr(r.err, also), "%s", r.err);
 }
 
 static void attach_stack(void)
 {
-	sh(LOADER " attach " OBSERVE " >/dev/null");
-	sh(LOADER " attach build/policies/generic__readonly.bpf.o >/dev/null");
+	loader_ok("attach", OBSERVE);
+	loader_ok("attach", "build/policies/generic__readonly.bpf.o");
 }
 
+/*
+ * The consumers a test runs alongside (audit collect --follow, audit
+ * --follow), stopped with SIGINT as systemd stops the service
+ */
+static struct cli_proc bg[2];
+static int nr_bg;
+
+/* fwctl-bpf ARG... in the background */
+#define start(...) start_((const char *const[]){ CLI_LOADER, __VA_ARGS__, NULL })
+
+static struct cli_proc *start_(const char *const *argv)
+{
+	cr_assert_lt(nr_bg, (int)(sizeof(bg) / sizeof(bg[0])), "more consumers than bg[] holds");
+	cli_start(&bg[nr_bg], NULL, argv);
+	return &bg[nr_bg++];
+}
+
+/* Stop @p if it still runs; what it printed into @res */
+static void stop(struct cli_proc *p, struct cli_result *res)
+{
+	if (!p->pid)
+		return;
+	kill(p->pid, SIGINT);
+	cli_wait(p, res);
+}
+
+/* This test's consumers, then any a failed test left behind */
 static void stop_consumers(void)
 {
+	while (nr_bg)
+		stop(&bg[--nr_bg], &r);
 	if (system("pkill -INT -f 'fwctl-bpf audit' 2>/dev/null; "
 		   "while pgrep -f 'fwctl-bpf audit' >/dev/null; do sleep 0.1; done"))
 		return;
@@ -102,9 +118,8 @@ static void stop_consumers(void)
 static void detach_all(void)
 {
 	stop_consumers();
-	if (system(LOADER " detach observe >/dev/null 2>&1; "
-		   LOADER " detach readonly >/dev/null 2>&1"))
-		return;
+	loader("detach", "observe");
+	loader("detach", "readonly");
 }
 
 static void setup(void)
@@ -144,101 +159,86 @@ static void mixed_workload(int fd)
 Test(audit_cli, reading_the_trail_never_consumes_it)
 {
 	int fd = sim_open(0);
-	char *out, *err;
 
 	attach_stack();
 	mixed_workload(fd);
-	free(capture(LOADER " audit collect"));
+	loader_ok("audit", "collect");
 
-	out = capture(LOADER " audit --verdict rejected 2>/dev/null");
-	cr_assert_eq(lines(out), 1, "%s", out);
-	free(out);
-	out = capture(LOADER " -j audit 2>/tmp/audit.err");
-	cr_assert_eq(lines(out), 3, "every record, after a filtered read:\n%s", out);
-	err = capture("cat /tmp/audit.err");
-	cr_assert(strstr(err, "delivered 3 + waiting 0 + lost 0 = 3, kernel decisions since seq"),
-		  "%s", err);
-	cr_assert(strstr(err, "(reconciled)"), "%s", err);
-	free(err);
-	free(out);
-	out = capture(LOADER " audit 2>/dev/null");
-	cr_assert_eq(lines(out), 3, "and again:\n%s", out);
-	free(out);
+	loader_ok("audit", "--verdict", "rejected");
+	cr_assert_eq(lines(r.out), 1, "%s", r.out);
+	loader_ok("-j", "audit");
+	cr_assert_eq(lines(r.out), 3, "every record, after a filtered read:\n%s", r.out);
+	cr_assert(strstr(r.err, "delivered 3 + waiting 0 + lost 0 = 3, kernel decisions since seq"),
+		  "%s", r.err);
+	cr_assert(strstr(r.err, "(reconciled)"), "%s", r.err);
+	loader_ok("audit");
+	cr_assert_eq(lines(r.out), 3, "and again:\n%s", r.out);
 	close(fd);
 }
 
 Test(audit_cli, json_records_say_who_sent_what_and_what_was_decided)
 {
+	struct cli_result jq = {};
 	int fd = sim_open(0);
-	char *json;
 
 	attach_stack();
 	mixed_workload(fd);
-	free(capture(LOADER " audit collect"));
-	json = capture(LOADER " -j audit 2>/dev/null");
-	free(capture("printf '%s' \"$(" LOADER " -j audit 2>/dev/null)\" | jq -e . >/dev/null"));
-	cr_assert(strstr(json, "\"opcode_name\":\"NOP\""), "%s", json);
-	cr_assert(strstr(json, "\"verdict\":\"rejected\""), "%s", json);
-	cr_assert(strstr(json, "\"policy\":\"readonly\""), "%s", json);
-	cr_assert(strstr(json, "\"errno\":\"EACCES\""), "%s", json);
-	cr_assert(strstr(json, "\"opcode_name\":\"QUERY_ISSI\""), "%s", json);
-	cr_assert(strstr(json, "\"recorder\":\"observe\""), "%s", json);
-	free(json);
+	loader_ok("audit", "collect");
+	loader_ok("-j", "audit");
+	cli_exec(&jq, r.out, (const char *const[]){ "jq", "-e", ".", NULL });
+	ok(&jq);
+	cr_assert(strstr(r.out, "\"opcode_name\":\"NOP\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"verdict\":\"rejected\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"policy\":\"readonly\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"errno\":\"EACCES\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"opcode_name\":\"QUERY_ISSI\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"recorder\":\"observe\""), "%s", r.out);
+	cli_result_free(&jq);
 	close(fd);
 }
 
 Test(audit_cli, filters_what_an_auditor_asks_for)
 {
 	int fd = sim_open(0);
-	char *out;
 
 	attach_stack();
 	mixed_workload(fd);
-	free(capture(LOADER " audit collect"));
-	out = capture(LOADER " audit --verdict reject 2>/dev/null");
-	cr_assert_eq(lines(out), 1, "%s", out);
-	cr_assert(strstr(out, " verdict=rejected status=EACCES "), "%s", out);
-	cr_assert(strstr(out, " opcode=QUERY_ADAPTER(0x101) "), "%s", out);
-	cr_assert(strstr(out, " policy=readonly"), "%s", out);
-	free(out);
-	out = capture(LOADER " audit --since 3600 --device fwctl0 2>/dev/null");
-	cr_assert_eq(lines(out), 3, "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	loader_ok("audit", "--verdict", "reject");
+	cr_assert_eq(lines(r.out), 1, "%s", r.out);
+	cr_assert(strstr(r.out, " verdict=rejected status=EACCES "), "%s", r.out);
+	cr_assert(strstr(r.out, " opcode=QUERY_ADAPTER(0x101) "), "%s", r.out);
+	cr_assert(strstr(r.out, " policy=readonly"), "%s", r.out);
+	loader_ok("audit", "--since", "3600", "--device", "fwctl0");
+	cr_assert_eq(lines(r.out), 3, "%s", r.out);
 	/* longer ago than the machine is up: everything, not nothing */
-	out = capture(LOADER " audit --since 999999999 2>/dev/null");
-	cr_assert_eq(lines(out), 3, "%s", out);
-	free(out);
-	out = capture(LOADER " audit --since 0.000001 --verdict allowed 2>/dev/null");
-	cr_assert_eq(lines(out), 0, "%s", out);
-	free(out);
+	loader_ok("audit", "--since", "999999999");
+	cr_assert_eq(lines(r.out), 3, "%s", r.out);
+	loader_ok("audit", "--since", "0.000001", "--verdict", "allowed");
+	cr_assert_eq(lines(r.out), 0, "%s", r.out);
 	close(fd);
 }
 
 Test(audit_cli, says_clearly_when_there_is_no_recorder_or_no_store)
 {
-	int rc;
-	char *out = run(LOADER " audit 2>&1", &rc);
-
-	cr_assert(strstr(out, "no audit store at " STORE " yet"), "%s", out);
-	cr_assert(strstr(out, "no recorder policy is attached"), "%s", out);
-	free(out);
+	loader("audit");
+	cr_assert(strstr(r.err, "no audit store at " STORE " yet"), "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "no recorder policy is attached"), "%s%s", r.out, r.err);
 }
 
 /* Records wait in the ring until the consumer takes them: told, not lost */
 Test(audit_cli, records_waiting_for_a_consumer_are_counted_and_told)
 {
-	int fd = sim_open(0), rc;
-	char *out;
+	int fd = sim_open(0);
 
 	attach_stack();
 	mixed_workload(fd);
-	out = run(LOADER " audit 2>&1", &rc);
-	cr_assert(strstr(out, "delivered 0 + waiting 3 + lost 0 = 3"), "%s", out);
-	cr_assert(strstr(out, "no consumer is running: 3 records wait in the rings"), "%s", out);
-	free(out);
-	out = capture(LOADER " audit collect");
-	cr_assert(strstr(out, "collected 3 audit records into " STORE), "%s", out);
-	free(out);
+	loader("audit");
+	cr_assert(strstr(r.err, "delivered 0 + waiting 3 + lost 0 = 3"), "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "no consumer is running: 3 records wait in the rings"), "%s%s",
+		  r.out, r.err);
+	loader_ok("audit", "collect");
+	cr_assert(strstr(r.out, "collected 3 audit records into " STORE), "%s", r.out);
 	close(fd);
 }
 
@@ -246,18 +246,16 @@ Test(audit_cli, records_waiting_for_a_consumer_are_counted_and_told)
 Test(audit_cli, the_accounting_holds_across_consumer_restarts)
 {
 	int fd = sim_open(0);
-	char *out;
 
 	attach_stack();
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
-	free(capture(LOADER " audit collect"));
+	loader_ok("audit", "collect");
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
-	free(capture(LOADER " audit collect"));
-	out = capture(LOADER " audit 2>&1 >/dev/null");
-	cr_assert(strstr(out, "delivered 3 + waiting 0 + lost 0 = 3"), "%s", out);
-	cr_assert(strstr(out, "(reconciled)"), "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	loader_ok("audit");
+	cr_assert(strstr(r.err, "delivered 3 + waiting 0 + lost 0 = 3"), "%s", r.err);
+	cr_assert(strstr(r.err, "(reconciled)"), "%s", r.err);
 	close(fd);
 }
 
@@ -269,9 +267,8 @@ static int take(void *ctx, void *data, size_t size)
 /* Another reader takes records off the ring: a gap, exit status 1 */
 Test(audit_cli, a_second_reader_of_the_ring_shows_as_a_gap)
 {
-	int fd = sim_open(0), ring, rc;
+	int fd = sim_open(0), ring;
 	struct ring_buffer *rb;
-	char *out;
 
 	attach_stack();
 	mixed_workload(fd);
@@ -282,79 +279,85 @@ Test(audit_cli, a_second_reader_of_the_ring_shows_as_a_gap)
 	cr_assert_eq(ring_buffer__consume(rb), 3, "the thief took 3");
 	ring_buffer__free(rb);
 	close(ring);
-	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
-	cr_assert(strstr(out, "GAP: 3 records left the ring without reaching the store"),
-		  "%s", out);
-	cr_assert_eq(rc, 1, "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	loader("audit");
+	cr_assert(strstr(r.err, "GAP: 3 records left the ring without reaching the store"),
+		  "%s", r.err);
+	cr_assert_eq(r.status, 1, "%s", r.err);
 	close(fd);
 }
 
-static char *wait_for(const char *cmd, const char *what)
+/* `audit` until its accounting says @what, 10 s at the most; r holds it */
+static void wait_for_audit(const char *what)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		loader("audit");
+		if (strstr(r.err, what))
+			return;
+		usleep(100000);
+	}
+	cr_assert_fail("no \"%s\" from %s:\n%s", what, r.cmd, r.err);
+}
+
+/* Until @p has printed @n records, 10 s at the most */
+static void wait_for_records(const struct cli_proc *p, int n)
 {
 	char *out = NULL;
-	int i, rc;
+	int i;
 
 	for (i = 0; i < 100; i++) {
 		free(out);
-		out = run(cmd, &rc);
-		if (strstr(out, what))
-			return out;
+		out = cli_peek(p);
+		if (strstr(out, "seq=") && lines(out) == n)
+			break;
 		usleep(100000);
 	}
-	cr_assert_fail("no \"%s\" from %s:\n%s", what, cmd, out);
-	return NULL;
+	cr_assert(i < 100, "no %d records from %s:\n%s", n, p->cmd, out);
+	free(out);
 }
 
 /* The service and a follower; a second consumer is refused */
 Test(audit_cli, one_consumer_a_follower_and_a_refused_second_consumer)
 {
-	int fd = sim_open(0), i, rc;
-	char *out;
+	struct cli_result followed = {};
+	struct cli_proc *follow;
+	int fd = sim_open(0), i;
 
 	attach_stack();
-	sh(LOADER " audit collect --follow 2>/tmp/collect.err & "
-	   LOADER " audit --follow >/tmp/follow.out 2>/tmp/follow.err &");
-	free(wait_for(LOADER " audit 2>&1 >/dev/null", "audit: the consumer (pid"));
-	out = run(LOADER " audit collect 2>&1", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "another consumer (pid "), "%s", out);
-	free(out);
+	start("audit", "collect", "--follow");
+	follow = start("audit", "--follow");
+	wait_for_audit("audit: the consumer (pid");
+	cr_assert_eq(loader("audit", "collect"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "another consumer (pid "), "%s%s", r.out, r.err);
 	/* a few records, far fewer than wake a reader: both must see them */
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
-	free(wait_for("cat /tmp/follow.out", "seq="));
-	out = wait_for("wc -l </tmp/follow.out", "3");
-	free(out);
-	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
-	cr_assert(strstr(out, "audit: the consumer (pid "), "%s", out);
-	cr_assert(strstr(out, "delivered 3 + waiting 0 + lost 0 = 3"), "%s", out);
-	free(out);
+	wait_for_records(follow, 3);
+	loader("audit");
+	cr_assert(strstr(r.err, "audit: the consumer (pid "), "%s", r.err);
+	cr_assert(strstr(r.err, "delivered 3 + waiting 0 + lost 0 = 3"), "%s", r.err);
+	stop(follow, &followed);
 	stop_consumers();
-	out = capture("cat /tmp/follow.err");
-	cr_assert(strstr(out, "(reconciled)"), "%s", out);
-	free(out);
+	cr_assert(strstr(followed.err, "(reconciled)"), "%s", followed.err);
+	cli_result_free(&followed);
 	close(fd);
 }
 
 /* Detaching a recorder with no consumer running saves its ring first */
 Test(audit_cli, a_detach_never_drops_the_trail)
 {
-	int fd = sim_open(0), rc;
-	char *out;
+	int fd = sim_open(0);
 
 	attach_stack();
 	mixed_workload(fd);
-	sh(LOADER " detach observe >/dev/null 2>&1");
-	out = run(LOADER " audit 2>/tmp/audit.err", &rc);
-	cr_assert_eq(lines(out), 3, "the detached recorder's records are stored:\n%s", out);
-	free(out);
-	out = capture("cat /tmp/audit.err");
-	cr_assert(strstr(out, "(retired ring "), "%s", out);
-	cr_assert(strstr(out, "delivered 3 + lost 0 of 3 records written + lost (complete)"),
-		  "%s", out);
-	free(out);
+	loader_ok("detach", "observe");
+	loader("audit");
+	cr_assert_eq(lines(r.out), 3, "the detached recorder's records are stored:\n%s", r.out);
+	cr_assert(strstr(r.err, "(retired ring "), "%s", r.err);
+	cr_assert(strstr(r.err, "delivered 3 + lost 0 of 3 records written + lost (complete)"),
+		  "%s", r.err);
 	close(fd);
 }
 
@@ -362,43 +365,38 @@ Test(audit_cli, a_detach_never_drops_the_trail)
 Test(audit_cli, a_detach_under_a_running_consumer_never_drops_the_trail)
 {
 	int fd = sim_open(0);
-	char *out;
 
 	attach_stack();
-	sh(LOADER " audit collect --follow 2>/tmp/collect.err &");
-	free(wait_for(LOADER " audit 2>&1 >/dev/null", "audit: the consumer (pid"));
+	start("audit", "collect", "--follow");
+	wait_for_audit("audit: the consumer (pid");
 	mixed_workload(fd);
-	sh(LOADER " detach observe >/dev/null");
-	out = wait_for(LOADER " audit 2>&1 >/dev/null", "(complete)");
-	cr_assert(strstr(out, "delivered 3 + lost 0 of 3"), "%s", out);
-	free(out);
-	out = capture(LOADER " audit 2>/dev/null");
-	cr_assert_eq(lines(out), 3, "%s", out);
-	free(out);
+	loader_ok("detach", "observe");
+	wait_for_audit("(complete)");
+	cr_assert(strstr(r.err, "delivered 3 + lost 0 of 3"), "%s", r.err);
+	loader_ok("audit");
+	cr_assert_eq(lines(r.out), 3, "%s", r.out);
 	close(fd);
 }
 
 /* A recorder that sees nothing while the kernel decides is not "reconciled" */
 Test(audit_cli, a_recorder_that_missed_every_decision_is_a_mismatch)
 {
-	int fd = sim_open(0), rc;
-	char other[32], cmd[256], *out;
+	int fd = sim_open(0);
+	char other[32];
 
 	/* the recorder matches another device only; the RPCs go to sim0, where
 	 * another policy makes the kernel count them */
-	sh(LOADER " attach build/policies/generic__readonly.bpf.o >/dev/null");
+	loader_ok("attach", "build/policies/generic__readonly.bpf.o");
 	cr_assert_eq(sim_exists(1), 1);
 	cr_assert_eq(sim_fwctl_name(1, other, sizeof(other)), 0);
-	snprintf(cmd, sizeof(cmd), LOADER " attach " OBSERVE " --device %s >/dev/null", other);
-	sh(cmd);
+	loader_ok("attach", OBSERVE, "--device", other);
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
-	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
-	cr_assert(strstr(out, "delivered 0 + waiting 0 + lost 0 = 0"), "%s", out);
-	cr_assert(strstr(out, ": 2 (MISMATCH"), "%s", out);
-	cr_assert_eq(rc, 1, "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	loader("audit");
+	cr_assert(strstr(r.err, "delivered 0 + waiting 0 + lost 0 = 0"), "%s", r.err);
+	cr_assert(strstr(r.err, ": 2 (MISMATCH"), "%s", r.err);
+	cr_assert_eq(r.status, 1, "%s", r.err);
 	close(fd);
 }
 
@@ -407,7 +405,6 @@ Test(audit_cli, a_sender_cannot_forge_fields_with_its_process_name)
 {
 	int fd = sim_open(0), status;
 	pid_t pid;
-	char *out;
 
 	attach_stack();
 	pid = fork();
@@ -417,47 +414,40 @@ Test(audit_cli, a_sender_cannot_forge_fields_with_its_process_name)
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert_eq(status, 0);
-	free(capture(LOADER " audit collect"));
-	out = capture(LOADER " audit 2>/dev/null");
-	cr_assert(strstr(out, " comm=\" uid=0 gid=0\" "), "%s", out);
-	cr_assert_null(strstr(out, "comm= uid=0"), "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	loader_ok("audit");
+	cr_assert(strstr(r.out, " comm=\" uid=0 gid=0\" "), "%s", r.out);
+	cr_assert_null(strstr(r.out, "comm= uid=0"), "%s", r.out);
 	close(fd);
 }
 
 /* Output that cannot be written is an error, not a silent success */
 Test(audit_cli, write_errors_are_errors)
 {
-	int fd = sim_open(0), rc;
-	char *out;
+	int fd = sim_open(0);
 
 	attach_stack();
 	mixed_workload(fd);
-	free(capture(LOADER " audit collect"));
-	out = run(LOADER " audit 2>&1 >/dev/full", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "can't write the records: No space left on device"), "%s", out);
-	free(out);
+	loader_ok("audit", "collect");
+	/* the shell only puts stdout on /dev/full */
+	cli_cmd(&r, "sh", "-c", "exec " CLI_LOADER " audit >/dev/full", NULL);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "can't write the records: No space left on device"), "%s", r.err);
 
 	/* a full store: the consumer says so, and the accounting shows the hole */
 	sh("rm -rf " STORE " && mkdir -p " STORE " && mount -t tmpfs -o size=8k,mode=0750 tmpfs " STORE);
-	free(capture(LOADER " audit collect"));	/* lock + state: the 2 pages */
+	loader_ok("audit", "collect");	/* lock + state: the 2 pages */
 	cr_assert_eq(rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_NOP), 0);
-	out = run(LOADER " audit collect 2>&1", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "No space left on device"), "%s", out);
-	free(out);
+	cr_assert_eq(loader("audit", "collect"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "No space left on device"), "%s%s", r.out, r.err);
 	/* the full store itself: whatever its state says, not "reconciled" */
-	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "DROPPED: ") || strstr(out, "GAP: "), "%s", out);
-	cr_assert_null(strstr(out, "(reconciled)"), "%s", out);
-	free(out);
+	cr_assert_eq(loader("audit"), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "DROPPED: ") || strstr(r.err, "GAP: "), "%s", r.err);
+	cr_assert_null(strstr(r.err, "(reconciled)"), "%s", r.err);
 	sh("umount " STORE);
-	out = run(LOADER " audit 2>&1 >/dev/null", &rc);
-	cr_assert(strstr(out, "GAP: "), "%s", out);
-	cr_assert_eq(rc, 1, "%s", out);
-	free(out);
+	loader("audit");
+	cr_assert(strstr(r.err, "GAP: "), "%s", r.err);
+	cr_assert_eq(r.status, 1, "%s", r.err);
 	close(fd);
 }
 
@@ -473,19 +463,17 @@ static void nops(int fd, int n)
 Test(audit_cli, a_swap_never_drops_the_trail)
 {
 	int fd = sim_open(0);
-	char *out;
 
 	attach_stack();
 	nops(fd, 2);
-	sh(LOADER " swap observe " OBSERVE " >/dev/null");
+	loader_ok("swap", "observe", OBSERVE);
 	nops(fd, 2);
 	/* another ring layout: the old ring goes, its records first */
-	out = capture(LOADER " swap observe " OBSERVE_TINY);
-	cr_assert(strstr(out, "fwctl_audit_stats (its ring is new)"),
-		  "the counters go with their ring: %s", out);
-	free(out);
+	loader_ok("swap", "observe", OBSERVE_TINY);
+	cr_assert(strstr(r.out, "fwctl_audit_stats (its ring is new)"),
+		  "the counters go with their ring: %s", r.out);
 	nops(fd, 2);
-	free(capture(LOADER " audit collect"));
+	loader_ok("audit", "collect");
 	assert_trail(6, "(complete)", "(reconciled)");	/* before and after both swaps */
 	close(fd);
 }
@@ -496,12 +484,12 @@ Test(audit_cli, a_running_consumer_follows_a_swapped_ring)
 	int fd = sim_open(0);
 
 	attach_stack();
-	sh(LOADER " audit collect --follow 2>/tmp/collect.err &");
-	free(wait_for(LOADER " audit 2>&1 >/dev/null", "audit: the consumer (pid"));
+	start("audit", "collect", "--follow");
+	wait_for_audit("audit: the consumer (pid");
 	nops(fd, 2);
-	sh(LOADER " swap observe " OBSERVE_TINY " >/dev/null");
+	loader_ok("swap", "observe", OBSERVE_TINY);
 	nops(fd, 3);
-	free(wait_for(LOADER " audit 2>&1 >/dev/null", "delivered 3 + waiting 0 + lost 0 = 3"));
+	wait_for_audit("delivered 3 + waiting 0 + lost 0 = 3");
 	stop_consumers();
 	assert_trail(5, "delivered 2 + lost 0 of 2 records written + lost (complete)", NULL);
 	close(fd);
@@ -523,44 +511,55 @@ static int hold_like_a_query(const char *name)
 /* A query at the moment of a detach is no consumer: the records still go to the store */
 Test(audit_cli, a_detach_during_a_query_keeps_the_ring_until_it_is_stored)
 {
-	int fd = sim_open(0), lock, rc;
-	char *out;
+	int fd = sim_open(0), lock;
 
 	attach_stack();
 	mixed_workload(fd);
 	lock = hold_like_a_query("observe");
-	out = run(LOADER " detach observe 2>&1", &rc);
-	cr_assert_eq(rc, 1, "the ring could not be stored: %s", out);
-	cr_assert(strstr(out, "stays pinned"), "%s", out);
-	free(out);
+	cr_assert_eq(loader("detach", "observe"), 1, "the ring could not be stored: %s%s", r.out,
+		     r.err);
+	cr_assert(strstr(r.err, "stays pinned"), "%s%s", r.out, r.err);
 	cr_assert_eq(access("/sys/fs/bpf/fwctl/observe/fwctl_audit", F_OK), 0);
 	close(lock);
-	sh(LOADER " detach observe >/dev/null");
+	loader_ok("detach", "observe");
 	assert_trail(3, "(complete)", NULL);
 	close(fd);
+}
+
+/* The line of `list` that names observe (malloc'd) */
+static char *observe_line(void)
+{
+	struct cli_result grep = {};
+	char *line;
+
+	loader_ok("list");
+	cli_exec(&grep, r.out, (const char *const[]){ "grep", "-w", "observe", NULL });
+	ok(&grep);
+	line = strdup(grep.out);
+	cli_result_free(&grep);
+	return line;
 }
 
 /* A swap that would replace a ring it cannot store changes nothing */
 Test(audit_cli, a_swap_that_cannot_store_the_old_ring_changes_nothing)
 {
 	int fd = sim_open(0), lock, rc;
-	char *before, *after, *out;
+	char *before, *after;
 
 	attach_stack();
 	nops(fd, 2);
-	before = capture(LOADER " list | grep -w observe");
+	before = observe_line();
 	lock = hold_like_a_query("observe");
-	out = run(LOADER " swap observe " OBSERVE_TINY " 2>&1", &rc);
+	rc = loader("swap", "observe", OBSERVE_TINY);
 	close(lock);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "nothing changed"), "%s", out);
-	free(out);
-	after = capture(LOADER " list | grep -w observe");
+	cr_assert_eq(rc, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "nothing changed"), "%s%s", r.out, r.err);
+	after = observe_line();
 	cr_assert_str_eq(before, after, "the old policy and ring run on");
 	free(before);
 	free(after);
 	nops(fd, 1);
-	free(capture(LOADER " audit collect"));
+	loader_ok("audit", "collect");
 	assert_trail(3, "(reconciled)", NULL);
 	close(fd);
 }
@@ -568,25 +567,16 @@ Test(audit_cli, a_swap_that_cannot_store_the_old_ring_changes_nothing)
 /* A store anyone can write could be made to lie: refused, by consumer and queries */
 Test(audit_cli, an_unsafe_store_is_refused)
 {
-	int rc;
-	char *out;
-
 	attach_stack();
 	sh("mkdir -p " STORE " && chmod 0777 " STORE);
-	out = run(LOADER " audit collect 2>&1", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "refusing the audit store: " STORE " is writable by group or others"),
-		  "%s", out);
-	free(out);
-	out = run(LOADER " audit 2>&1", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "refusing the audit store"), "%s", out);
-	free(out);
+	cr_assert_eq(loader("audit", "collect"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "refusing the audit store: " STORE
+			 " is writable by group or others"), "%s%s", r.out, r.err);
+	cr_assert_eq(loader("audit"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "refusing the audit store"), "%s%s", r.out, r.err);
 	sh("rm -rf " STORE " && mkdir -p /tmp/elsewhere && ln -s /tmp/elsewhere " STORE);
-	out = run(LOADER " audit collect 2>&1", &rc);
-	cr_assert_eq(rc, 1, "%s", out);
-	cr_assert(strstr(out, "refusing the audit store"), "%s", out);
-	free(out);
+	cr_assert_eq(loader("audit", "collect"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "refusing the audit store"), "%s%s", r.out, r.err);
 	sh("rm -rf " STORE " /tmp/elsewhere");
 }
 
@@ -596,15 +586,13 @@ Test(audit_cli, an_unsafe_store_is_refused)
 Test(audit_cli, a_ring_never_carries_without_its_counters)
 {
 	int fd = sim_open(0);
-	char *out;
 
 	attach_stack();
 	nops(fd, 2);
-	out = capture(LOADER " swap observe " OBSERVE_STATS8);
-	cr_assert(strstr(out, "fwctl_audit (its counters are new)"), "%s", out);
-	free(out);
+	loader_ok("swap", "observe", OBSERVE_STATS8);
+	cr_assert(strstr(r.out, "fwctl_audit (its counters are new)"), "%s", r.out);
 	nops(fd, 2);
-	free(capture(LOADER " audit collect"));
+	loader_ok("audit", "collect");
 	assert_trail(4, "(complete)", "(reconciled)");	/* before and after the swap */
 	close(fd);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fwctl.h"
+#include "fwctl_audit_common.h"
 #include "sim.h"
 
 #define PIN_ROOT	"/sys/fs/bpf/fwctl"
@@ -170,6 +171,42 @@ Test(installed_boot, the_collector_stores_what_was_refused)
 	}
 	cr_assert(out[0], "the refusal is not in the store");
 	cr_assert(strstr(out, "status=EACCES"), "%s", out);
+}
+
+static void start_collector(void)
+{
+	if (system("systemctl start fwctl-bpf-audit.service"))
+		return;
+}
+
+/*
+ * audit collect --journal: the record as fields journalctl matches on
+ * (journald runs in this boot). The service is the one consumer of the
+ * rings, so it stops while this collector runs, as a site changing its
+ * unit's command line would restart it.
+ */
+Test(installed_boot, the_journal_carries_the_trail_as_fields, .fini = start_collector)
+{
+	char dev[32], cmd[512], out[4096];
+	int fd = sim_open(0), i;
+
+	SKIP_UNLESS_INSTALLED();
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
+	cr_assert_eq(system("systemctl stop fwctl-bpf-audit.service"), 0);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), -EACCES);
+	close(fd);
+	cr_assert_eq(system(LOADER " audit collect --journal >/dev/null"), 0);
+	snprintf(cmd, sizeof(cmd), "journalctl --sync; journalctl -b --no-pager -o cat "
+		 "FWCTL_VERDICT=rejected FWCTL_DEVICE=%s FWCTL_OPCODE_NAME=QUERY_DIAGNOSTIC_PARAMS "
+		 "FWCTL_POLICY=opcode_allow SYSLOG_IDENTIFIER=fwctl-bpf | tail -n1", dev);
+	for (i = 0; i < 50 && !first_line(cmd, out, sizeof(out))[0]; i++)
+		usleep(100000);
+	cr_assert(strstr(out, "opcode=QUERY_DIAGNOSTIC_PARAMS"), "no such journal entry: '%s'", out);
+	cr_assert(strstr(out, "verdict=rejected status=EACCES"), "%s", out);
+	first_line("journalctl -b --no-pager -o export FWCTL_VERDICT=rejected "
+		   "MESSAGE_ID=" FWCTL_AUDIT_MESSAGE_ID " | grep -m1 '^PRIORITY='", out, sizeof(out));
+	cr_assert_str_eq(out, "PRIORITY=5", "a rejection is logged as a notice");
 }
 
 Test(installed_boot, systemctl_reload_and_restart_swap_in_place)

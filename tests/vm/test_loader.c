@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,8 @@
 #include <unistd.h>
 
 #include "bpf_test.h"
+#include "cli.h"
+#include "file.h"
 #include "fwctl.h"
 #include "fwctl_audit_common.h"
 #include "hook_policy.h"
@@ -34,23 +35,15 @@
 #include "sim_test.h"
 
 #define ROOT	"/sys/fs/bpf/loader_test"
-#define LOADER	"build/fwctl-bpf"
 #define OBJ	"build/hook_policy.bpf.o"
 #define OBJ_V2	"build/hook_policy_v2.bpf.o"
 #define OBJ_BSS	"build/hook_policy_bss.bpf.o"	/* another .bss layout */
 #define POLICIES "build/policies/"
 
-static char out[64 * 1024], err[64 * 1024];
+static struct cli_result r;	/* the last command's */
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
+#define run(...) cli_cmd(&r, __VA_ARGS__, NULL)
+#define loader(...) cli_run(&r, __VA_ARGS__, NULL)
 
 /* A new file PATH holding TEXT; 0 or -errno */
 static int put_file(const char *path, const char *text, mode_t mode)
@@ -65,35 +58,6 @@ static int put_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 	return ret;
 }
-
-/* Run argv (NULL-terminated); stdout and stderr into out/err; exit code. */
-static int runv(const char *const *argv)
-{
-	char o[] = "/tmp/loader_out.XXXXXX", e[] = "/tmp/loader_err.XXXXXX";
-	int ofd = mkstemp(o), efd = mkstemp(e), status;
-	pid_t pid;
-
-	cr_assert(ofd >= 0 && efd >= 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (!pid) {
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		execvp(argv[0], (char **)argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	close(ofd);
-	close(efd);
-	read_file(o, out, sizeof(out));
-	read_file(e, err, sizeof(err));
-	unlink(o);
-	unlink(e);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-#define run(...) runv((const char *const[]){ __VA_ARGS__, NULL })
-#define loader(...) run(LOADER, __VA_ARGS__)
 
 static int cleanup_pin(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -201,26 +165,26 @@ Test(loader, attach_pins_link_and_maps_and_the_policy_outlives_the_loader)
 {
 	__u32 link_id;
 
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_attach"), 0, "%s", err);
-	cr_assert(strstr(out, "attached policy t_attach"), "%s", out);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_attach"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "attached policy t_attach"), "%s", r.out);
 	/* The loader has exited: only the pin keeps the policy. */
 	cr_assert_eq(pinned_link(ROOT "/t_attach/link", &link_id, NULL), 0);
 	cr_expect(pinned_map_id(ROOT "/t_attach/ops"));
 	cr_expect(pinned_map_id(ROOT "/t_attach/data"));
 	cr_expect(pinned_map_id(ROOT "/t_attach/bss"));
 
-	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
-	cr_assert(strstr(out, "\"name\":\"t_attach\""), "%s", out);
-	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/t_attach/link\""), "%s", out);
+	cr_assert_eq(loader("list", "-j"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"name\":\"t_attach\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"pinned\":\"" ROOT "/t_attach/link\""), "%s", r.out);
 }
 
 Test(loader, attach_sets_the_match_prio_and_config_the_operator_asked_for)
 {
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_cfg", "--type", "mlx5", "--prio", "7",
-			    "--set", "verdict=-13"), 0, "%s", err);
+			    "--set", "verdict=-13"), 0, "%s", r.err);
 	cr_assert_eq(loader("list", "-j"), 0);
-	cr_assert(strstr(out, "\"prio\":7,\"device_type\":1,\"device_type_name\":\"mlx5\""),
-		  "%s", out);
+	cr_assert(strstr(r.out, "\"prio\":7,\"device_type\":1,\"device_type_name\":\"mlx5\""),
+		  "%s", r.out);
 	cr_assert_eq(pinned_data(ROOT "/t_cfg/data").verdict, -13);
 	/* The policy runs with that config: sim0 (mlx5) gets EACCES. */
 	cr_assert_eq(nop(), -EACCES);
@@ -232,28 +196,28 @@ Test(loader, attach_to_a_device_matches_only_that_device)
 
 	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_dev", "--device", dev,
-			    "--set", "verdict=-13"), 0, "%s", err);
+			    "--set", "verdict=-13"), 0, "%s", r.err);
 	cr_assert_eq(loader("list"), 0);
-	cr_assert(strstr(out, "match device "), "%s", out);
+	cr_assert(strstr(r.out, "match device "), "%s", r.out);
 	cr_assert_eq(nop(), -EACCES);
-	cr_assert_eq(loader("detach", "t_dev"), 0, "%s", err);
+	cr_assert_eq(loader("detach", "t_dev"), 0, "%s", r.err);
 	cr_assert_eq(nop(), 0);
 }
 
 Test(loader, attach_refuses_a_name_already_attached)
 {
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_twice"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_twice"), 0, "%s", r.err);
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_twice"), 1);
-	cr_assert(strstr(err, "Error: can't attach policy t_twice:"), "%s", err);
+	cr_assert(strstr(r.err, "Error: can't attach policy t_twice:"), "%s", r.err);
 }
 
 Test(loader, attach_shows_the_verifier_log_and_reason_and_pins_nothing)
 {
 	cr_assert_eq(loader("attach", "build/fail_null_unchecked.bpf.o", "--name", "t_bad"), 1);
-	cr_assert(strstr(err, "-- BEGIN PROG LOAD LOG --"), "%s", err);
-	cr_assert(strstr(err, "Error: can't attach policy t_bad: the verifier rejected program"),
-		  "%s", err);
-	cr_assert(strstr(err, "invalid mem access 'rdonly_mem_or_null'"), "%s", err);
+	cr_assert(strstr(r.err, "-- BEGIN PROG LOAD LOG --"), "%s", r.err);
+	cr_assert(strstr(r.err, "Error: can't attach policy t_bad: the verifier rejected program"),
+		  "%s", r.err);
+	cr_assert(strstr(r.err, "invalid mem access 'rdonly_mem_or_null'"), "%s", r.err);
 	cr_assert_eq(access(ROOT "/t_bad", F_OK), -1);
 }
 
@@ -262,11 +226,11 @@ Test(loader, swap_replaces_the_policy_in_place_and_repins_its_maps)
 	__u32 link_id, map_id, link2, map2;
 
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_swap", "--type", "mlx5",
-			    "--set", "verdict=-13"), 0, "%s", err);
+			    "--set", "verdict=-13"), 0, "%s", r.err);
 	cr_assert_eq(nop(), -EACCES);
 	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link_id, &map_id), 0);
 
-	cr_assert_eq(loader("swap", "t_swap", OBJ, "--set", "verdict=0x7fff0000"), 0, "%s", err);
+	cr_assert_eq(loader("swap", "t_swap", OBJ, "--set", "verdict=0x7fff0000"), 0, "%s", r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_swap/link", &link2, &map2), 0);
 	cr_expect_eq(link2, link_id, "the link stays");
 	cr_assert_neq(map2, map_id, "the link runs the new map");
@@ -276,7 +240,7 @@ Test(loader, swap_replaces_the_policy_in_place_and_repins_its_maps)
 	cr_assert_eq(nop(), 0, "the new policy decides");
 	/* It inherited the old one's match. */
 	cr_assert_eq(loader("list", "-j"), 0);
-	cr_assert(strstr(out, "\"device_type_name\":\"mlx5\""), "%s", out);
+	cr_assert(strstr(r.out, "\"device_type_name\":\"mlx5\""), "%s", r.out);
 }
 
 Test(loader, swap_refuses_a_non_policy_object_and_the_old_policy_stays)
@@ -284,11 +248,11 @@ Test(loader, swap_refuses_a_non_policy_object_and_the_old_policy_stays)
 	__u32 map_id, map2;
 
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_keep", "--set", "verdict=-13"), 0, "%s",
-		     err);
+		     r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_keep/link", NULL, &map_id), 0);
 	cr_assert_eq(loader("swap", "t_keep", "build/vm_basics.bpf.o"), 1);
-	cr_assert(strstr(err, "Error: can't swap policy t_keep:"), "%s", err);
-	cr_assert(strstr(err, "not a fwctl policy"), "%s", err);
+	cr_assert(strstr(r.err, "Error: can't swap policy t_keep:"), "%s", r.err);
+	cr_assert(strstr(r.err, "not a fwctl policy"), "%s", r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_keep/link", NULL, &map2), 0);
 	cr_assert_eq(map2, map_id);
 	cr_assert_eq(nop(), -EACCES);
@@ -301,9 +265,9 @@ Test(loader, swap_refuses_a_policy_the_verifier_rejects_and_the_old_policy_stays
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_keep2", "--set", "verdict=-13"), 0);
 	cr_assert_eq(pinned_link(ROOT "/t_keep2/link", NULL, &map_id), 0);
 	cr_assert_eq(loader("swap", "t_keep2", "build/fail_ctx_write.bpf.o"), 1);
-	cr_assert(strstr(err, "only read is supported"), "%s", err);
-	cr_assert(strstr(err, "Error: can't swap policy t_keep2: the verifier rejected"), "%s",
-		  err);
+	cr_assert(strstr(r.err, "only read is supported"), "%s", r.err);
+	cr_assert(strstr(r.err, "Error: can't swap policy t_keep2: the verifier rejected"), "%s",
+		  r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_keep2/link", NULL, &map2), 0);
 	cr_assert_eq(map2, map_id);
 	cr_expect_eq(pinned_map_id(ROOT "/t_keep2/ops"), map_id);
@@ -314,15 +278,15 @@ Test(loader, swap_fails_when_the_policy_changed_since_it_was_pinned)
 {
 	__u32 map_id, map2;
 
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_cas"), 0, "%s", err);
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_other", "--prio", "5"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_cas"), 0, "%s", r.err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_other", "--prio", "5"), 0, "%s", r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_cas/link", NULL, &map_id), 0);
 	/* t_cas/ops now names a map t_cas's link does not run. */
 	cr_assert_eq(unlink(ROOT "/t_cas/ops"), 0);
 	cr_assert_eq(link(ROOT "/t_other/ops", ROOT "/t_cas/ops") == 0 ||
 		     rename(ROOT "/t_other/ops", ROOT "/t_cas/ops") == 0, 1);
 	cr_assert_eq(loader("swap", "t_cas", OBJ), 1);
-	cr_assert(strstr(err, "compare-and-swap failed"), "%s", err);
+	cr_assert(strstr(r.err, "compare-and-swap failed"), "%s", r.err);
 	cr_assert_eq(pinned_link(ROOT "/t_cas/link", NULL, &map2), 0);
 	cr_assert_eq(map2, map_id);
 }
@@ -334,17 +298,17 @@ Test(loader, detach_stops_the_policy_and_removes_its_pins)
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_detach", "--set", "verdict=-13"), 0);
 	cr_assert_eq(pinned_link(ROOT "/t_detach/link", &link_id, NULL), 0);
 	cr_assert_eq(nop(), -EACCES);
-	cr_assert_eq(loader("detach", "t_detach"), 0, "%s", err);
+	cr_assert_eq(loader("detach", "t_detach"), 0, "%s", r.err);
 	cr_assert_eq(access(ROOT "/t_detach", F_OK), -1);
 	cr_assert_eq(nop(), 0);
 	cr_assert_eq(loader("list", "-j"), 0);
-	cr_assert_eq(strstr(out, "t_detach"), NULL, "%s", out);
+	cr_assert_eq(strstr(r.out, "t_detach"), NULL, "%s", r.out);
 }
 
 Test(loader, detach_of_an_unknown_policy_fails)
 {
 	cr_assert_eq(loader("detach", "t_none"), 1);
-	cr_assert(strstr(err, "Error: can't detach policy t_none: not attached"), "%s", err);
+	cr_assert(strstr(r.err, "Error: can't detach policy t_none: not attached"), "%s", r.err);
 }
 
 Test(loader, list_orders_policies_by_prio_then_attach_order)
@@ -355,10 +319,10 @@ Test(loader, list_orders_policies_by_prio_then_attach_order)
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_first", "--prio", "10"), 0);
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_second", "--prio", "10"), 0);
 	cr_assert_eq(loader("list", "-j"), 0);
-	a = strstr(out, "\"name\":\"t_first\"");
-	b = strstr(out, "\"name\":\"t_second\"");
-	c = strstr(out, "\"name\":\"t_late\"");
-	cr_assert(a && b && c && a < b && b < c, "%s", out);
+	a = strstr(r.out, "\"name\":\"t_first\"");
+	b = strstr(r.out, "\"name\":\"t_second\"");
+	c = strstr(r.out, "\"name\":\"t_late\"");
+	cr_assert(a && b && c && a < b && b < c, "%s", r.out);
 }
 
 Test(loader, status_shows_each_device_its_fail_closed_switch_and_counters)
@@ -370,12 +334,12 @@ Test(loader, status_shows_each_device_its_fail_closed_switch_and_counters)
 	snprintf(rejected, sizeof(rejected), "\"rejected\":%lld",
 		 fwctl_bpf_attr(dev, "rejected") + 1);
 	cr_assert_eq(nop(), -EACCES);
-	cr_assert_eq(loader("status", "-j"), 0, "%s", err);
+	cr_assert_eq(loader("status", "-j"), 0, "%s", r.err);
 	snprintf(want, sizeof(want), "{\"name\":\"%s\"", dev);
-	cr_assert(strstr(out, want), "%s", out);
-	cr_assert(strstr(out, "\"policies\":1,"), "%s", out);
-	cr_assert(strstr(out, "\"fail_closed\":false"), "%s", out);
-	cr_assert(strstr(out, rejected), "%s: %s", rejected, out);
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	cr_assert(strstr(r.out, "\"policies\":1,"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"fail_closed\":false"), "%s", r.out);
+	cr_assert(strstr(r.out, rejected), "%s: %s", rejected, r.out);
 }
 
 static int write_sysctl(const char *path, const char *v)
@@ -401,9 +365,9 @@ Test(loader, stats_counts_program_runs_while_bpf_stats_are_enabled, .fini = stat
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_stats"), 0);
 	cr_assert_eq(nop(), 0);
 	cr_assert_eq(nop(), 0);
-	cr_assert_eq(loader("stats", "-j"), 0, "%s", err);
-	cr_assert(strstr(out, "\"bpf_stats_enabled\":true"), "%s", out);
-	cr_assert(strstr(out, "\"name\":\"hook_filter\",\"run_cnt\":2"), "%s", out);
+	cr_assert_eq(loader("stats", "-j"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"bpf_stats_enabled\":true"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"name\":\"hook_filter\",\"run_cnt\":2"), "%s", r.out);
 }
 
 /*
@@ -423,7 +387,7 @@ static bool bpftool_struct_ops_ok(int rc)
 {
 	if (rc == 128 + SIGSEGV && fwctl_in_module_btf())
 		return false;	/* the known crash */
-	cr_assert_eq(rc, 0, "bpftool exited %d: %s", rc, err);
+	cr_assert_eq(rc, 0, "bpftool exited %d: %s", rc, r.err);
 	return true;
 }
 
@@ -436,8 +400,8 @@ Test(loader_bpftool, register_pins_a_link_that_fwctl_bpf_lists)
 	bpftool_register(OBJ, ROOT "/reg");
 	cr_assert_eq(pinned_link(ROOT "/reg/hook_ops", NULL, NULL), 0);
 	cr_assert_eq(loader("list", "-j"), 0);
-	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/reg/hook_ops\""), "%s", out);
-	cr_assert(strstr(out, "\"name\":\"hook_test\""), "%s", out);
+	cr_assert(strstr(r.out, "\"pinned\":\"" ROOT "/reg/hook_ops\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"name\":\"hook_test\""), "%s", r.out);
 }
 
 Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
@@ -450,12 +414,12 @@ Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
 	cr_assert_eq(pinned_link(ROOT "/v1/hook_ops", &v1, NULL), 0);
 	/* the same object again: two attached policies never share a name */
 	cr_assert_neq(run("bpftool", "struct_ops", "register", OBJ, ROOT "/v2"), 0);
-	cr_assert(strstr(err, "File exists"), "%s", err);
+	cr_assert(strstr(r.err, "File exists"), "%s", r.err);
 	/* make: v2, under its own name, runs alongside v1 */
 	bpftool_register(OBJ_V2, ROOT "/v2");
 	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", &v2, NULL), 0);
 	cr_assert_eq(run("bpftool", "-j", "link", "show"), 0);
-	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
+	cr_assert(strstr(r.out, "\"type\":\"struct_ops\""), "%s", r.out);
 	/* break: v1 goes with its pin (unregister does not work on links) */
 	cr_assert_eq(unlink(ROOT "/v1/hook_ops"), 0);
 	/* The kernel frees the link from a work item, soon after. */
@@ -470,8 +434,8 @@ Test(loader_bpftool, make_before_break_keeps_a_policy_attached_throughout)
 	cr_assert_lt(i, 200, "v1's link is still there");
 	cr_assert_eq(pinned_link(ROOT "/v2/hook_ops", NULL, NULL), 0);
 	cr_assert_eq(loader("list", "-j"), 0);
-	cr_assert(strstr(out, "\"pinned\":\"" ROOT "/v2/hook_ops\""), "%s", out);
-	cr_assert_eq(strstr(out, ROOT "/v1/"), NULL, "%s", out);
+	cr_assert(strstr(r.out, "\"pinned\":\"" ROOT "/v2/hook_ops\""), "%s", r.out);
+	cr_assert_eq(strstr(r.out, ROOT "/v1/"), NULL, "%s", r.out);
 }
 
 Test(loader_bpftool, map_update_pinned_changes_a_live_policy)
@@ -482,7 +446,7 @@ Test(loader_bpftool, map_update_pinned_changes_a_live_policy)
 	unsigned char *b = (unsigned char *)&d;
 	size_t i, n = 0;
 
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_live", "--type", "mlx5"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_live", "--type", "mlx5"), 0, "%s", r.err);
 	cr_assert_eq(nop(), 0);
 	d = pinned_data(ROOT "/t_live/data");
 	d.verdict = -13;
@@ -502,30 +466,30 @@ Test(loader_bpftool, map_update_pinned_changes_a_live_policy)
 		argv[n++] = val[i];
 	}
 	argv[n] = NULL;
-	cr_assert_eq(runv(argv), 0, "%s", err);
+	cr_assert_eq(cli_exec(&r, NULL, argv), 0, "%s", r.err);
 	cr_assert_eq(nop(), -EACCES, "the policy reads its new config on the next RPC");
 }
 
 Test(loader_bpftool, struct_ops_list_dump_and_prog_show_see_the_policy)
 {
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_seen"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_seen"), 0, "%s", r.err);
 	if (bpftool_struct_ops_ok(run("bpftool", "struct_ops", "list")))
-		cr_assert(strstr(out, "hook_ops") && strstr(out, "fwctl_bpf_ops"), "%s", out);
+		cr_assert(strstr(r.out, "hook_ops") && strstr(r.out, "fwctl_bpf_ops"), "%s", r.out);
 	if (bpftool_struct_ops_ok(run("bpftool", "-j", "struct_ops", "dump", "name", "hook_ops")))
-		cr_assert(strstr(out, "\"name\":\"t_seen\""), "%s", out);
+		cr_assert(strstr(r.out, "\"name\":\"t_seen\""), "%s", r.out);
 	/* the workaround: map show names the struct_ops map, list the policy */
-	cr_assert_eq(run("bpftool", "map", "show", "name", "hook_ops"), 0, "%s", err);
-	cr_assert(strstr(out, "struct_ops  name hook_ops") || strstr(out, "struct_ops name hook_ops"),
-		  "%s", out);
-	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
-	cr_assert(strstr(out, "\"name\":\"t_seen\""), "%s", out);
-	cr_assert_eq(run("bpftool", "prog", "show", "name", "hook_filter"), 0, "%s", err);
-	cr_assert(strstr(out, "struct_ops"), "%s", out);
+	cr_assert_eq(run("bpftool", "map", "show", "name", "hook_ops"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "struct_ops  name hook_ops") ||
+		  strstr(r.out, "struct_ops name hook_ops"), "%s", r.out);
+	cr_assert_eq(loader("list", "-j"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"name\":\"t_seen\""), "%s", r.out);
+	cr_assert_eq(run("bpftool", "prog", "show", "name", "hook_filter"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "struct_ops"), "%s", r.out);
 	/* bpftool 7.5 prints a struct_ops link but exits 255 for "show pinned|id" */
 	run("bpftool", "-j", "link", "show", "pinned", ROOT "/t_seen/link");
-	cr_assert(strstr(out, "\"type\":\"struct_ops\""), "%s", out);
-	cr_assert_eq(run("bpftool", "link", "show"), 0, "%s", err);
-	cr_assert(strstr(out, "struct_ops"), "%s", out);
+	cr_assert(strstr(r.out, "\"type\":\"struct_ops\""), "%s", r.out);
+	cr_assert_eq(run("bpftool", "link", "show"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "struct_ops"), "%s", r.out);
 }
 
 /*
@@ -552,41 +516,42 @@ static void put_data(const char *path, const struct hook_policy__data *d)
 Test(loader_pins, swap_keeps_an_allowlist_entry_added_with_bpftool)
 {
 	cr_assert_eq(loader("attach", POLICIES "mlx5__opcode_allowlist.bpf.o", "--name", "t_allow"),
-		     0, "%s", err);
+		     0, "%s", r.err);
 	cr_assert_eq(nop(), -EACCES, "an empty allowlist allows nothing");
 	/* NOP (0x80d), any op_mod: the key of docs/policies.md */
 	cr_assert_eq(sh("bpftool map update pinned " ROOT "/t_allow/allowed "
-			"key hex 0d 08 ff ff value hex 01"), 0, "%s", err);
+			"key hex 0d 08 ff ff value hex 01"), 0, "%s", r.err);
 	cr_assert_eq(nop(), 0);
 
 	cr_assert_eq(loader("swap", "t_allow", POLICIES "mlx5__opcode_allowlist.bpf.o"), 0, "%s",
-		     err);
+		     r.err);
 	cr_assert_eq(nop(), 0, "the operator's entry was lost by the swap");
-	cr_assert(strstr(out, "carried: allowed"), "%s", out);
+	cr_assert(strstr(r.out, "carried: allowed"), "%s", r.out);
 }
 
 Test(loader_pins, swap_keeps_rate_limits_and_the_limit_still_rejects)
 {
-	static char swapped[4096];
+	struct cli_result swapped = {};
 	int i, limited = 0;
 
 	cr_assert_eq(loader("attach", POLICIES "generic__rate_limit.bpf.o", "--name", "t_rl",
-			    "--type", "mlx5"), 0, "%s", err);
+			    "--type", "mlx5"), 0, "%s", r.err);
 	/* every uid: 1 RPC/s, bursts of 1 */
 	cr_assert_eq(sh("bpftool map update pinned " ROOT "/t_rl/limits "
-			"key hex ff ff ff ff value hex 01 00 00 00 01 00 00 00"), 0, "%s", err);
+			"key hex ff ff ff ff value hex 01 00 00 00 01 00 00 00"), 0, "%s", r.err);
 	nop();
 	cr_assert_eq(nop(), -EAGAIN, "the limit applies before the swap");
 
-	cr_assert_eq(loader("swap", "t_rl", POLICIES "generic__rate_limit.bpf.o"), 0, "%s", err);
-	strcpy(swapped, out);
+	cr_assert_eq(cli_run(&swapped, "swap", "t_rl", POLICIES "generic__rate_limit.bpf.o", NULL),
+		     0, "%s", swapped.err);
 	/* at most one token came back while the swap ran */
 	for (i = 0; i < 3; i++)
 		limited += nop() == -EAGAIN;
 	cr_assert_geq(limited, 2, "the swap turned rate limiting off");
-	cr_assert(strstr(swapped, "carried: limits, buckets, bss"), "%s", swapped);
+	cr_assert(strstr(swapped.out, "carried: limits, buckets, bss"), "%s", swapped.out);
+	cli_result_free(&swapped);
 	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/t_rl/limits"), 0);
-	cr_assert(strstr(out, "\"rate\":1"), "%s", out);
+	cr_assert(strstr(r.out, "\"rate\":1"), "%s", r.out);
 }
 
 struct ring_count {
@@ -639,10 +604,10 @@ Test(loader_pins, swap_keeps_the_unread_records_of_the_audit_ring)
 	int i;
 
 	cr_assert_eq(loader("attach", POLICIES "generic__observe.bpf.o", "--name", "t_obs"), 0,
-		     "%s", err);
+		     "%s", r.err);
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(nop(), 0);
-	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", err);
+	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", r.err);
 	cr_assert_eq(nop(), 0);
 
 	c = read_ring(ROOT "/t_obs/fwctl_audit");
@@ -650,33 +615,34 @@ Test(loader_pins, swap_keeps_the_unread_records_of_the_audit_ring)
 	cr_assert_eq(c.last_seq, c.first_seq + 3, "one trail, in seq order");
 	cr_assert_eq(pinned_stat(ROOT "/t_obs/fwctl_audit_stats", FWCTL_AUDIT_STAT_RECORDS), 4,
 		     "the counters restarted");
-	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", err);
-	cr_assert(strstr(out, "carried: fwctl_audit, fwctl_audit_stats; fresh: rodata (read-only)"),
-		  "%s", out);
+	cr_assert_eq(loader("swap", "t_obs", POLICIES "generic__observe.bpf.o"), 0, "%s", r.err);
+	cr_assert(strstr(r.out,
+			 "carried: fwctl_audit, fwctl_audit_stats; fresh: rodata (read-only)"),
+		  "%s", r.out);
 }
 
 Test(loader_pins, swap_reports_a_changed_layout_as_fresh)
 {
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_lay"), 0, "%s", err);
-	cr_assert_eq(loader("swap", "t_lay", OBJ_BSS), 0, "%s", err);
-	cr_assert(strstr(out, "; carried: data; fresh: "), "%s", out);
-	cr_assert(strstr(out, "bss (value_size "), "%s", out);
-	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ_BSS), 0, "%s", err);
-	cr_assert(strstr(out, "\"carried\":[\"data\",\"bss\"]"), "%s", out);
-	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ, "--fresh"), 0, "%s", err);
-	cr_assert(strstr(out, "\"carried\":[],"), "%s", out);
-	cr_assert(strstr(out, "{\"map\":\"data\",\"reason\":\"--fresh\"}"), "%s", out);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_lay"), 0, "%s", r.err);
+	cr_assert_eq(loader("swap", "t_lay", OBJ_BSS), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "; carried: data; fresh: "), "%s", r.out);
+	cr_assert(strstr(r.out, "bss (value_size "), "%s", r.out);
+	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ_BSS), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"carried\":[\"data\",\"bss\"]"), "%s", r.out);
+	cr_assert_eq(loader("-j", "swap", "t_lay", OBJ, "--fresh"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"carried\":[],"), "%s", r.out);
+	cr_assert(strstr(r.out, "{\"map\":\"data\",\"reason\":\"--fresh\"}"), "%s", r.out);
 }
 
 Test(loader_pins, swap_set_writes_a_carried_variable_and_keeps_the_others)
 {
 	struct hook_policy__data d;
 
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_set", "--type", "mlx5"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_set", "--type", "mlx5"), 0, "%s", r.err);
 	d = pinned_data(ROOT "/t_set/data");
 	d.match_opcode = MLX5_CMD_OP_QUERY_ADAPTER;	/* a live edit, as with bpftool */
 	put_data(ROOT "/t_set/data", &d);
-	cr_assert_eq(loader("swap", "t_set", OBJ, "--set", "verdict=-13"), 0, "%s", err);
+	cr_assert_eq(loader("swap", "t_set", OBJ, "--set", "verdict=-13"), 0, "%s", r.err);
 	d = pinned_data(ROOT "/t_set/data");
 	cr_expect_eq(d.verdict, -13, "--set wrote the live map");
 	cr_expect_eq(d.match_opcode, MLX5_CMD_OP_QUERY_ADAPTER,
@@ -689,73 +655,57 @@ Test(loader_pins, a_failed_swap_gives_the_carried_maps_back_their_values)
 	struct hook_policy__data d;
 
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_undo", "--set", "verdict=-13"), 0);
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_undo2", "--prio", "5"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_undo2", "--prio", "5"), 0, "%s", r.err);
 	/* t_undo/ops names a map t_undo's link does not run: the CAS fails */
 	cr_assert_eq(unlink(ROOT "/t_undo/ops"), 0);
 	cr_assert_eq(rename(ROOT "/t_undo2/ops", ROOT "/t_undo/ops"), 0);
 	cr_assert_eq(loader("swap", "t_undo", OBJ, "--set", "verdict=0x7fff0000"), 1);
-	cr_assert(strstr(err, "compare-and-swap failed"), "%s", err);
+	cr_assert(strstr(r.err, "compare-and-swap failed"), "%s", r.err);
 	d = pinned_data(ROOT "/t_undo/data");
 	cr_assert_eq(d.verdict, -13, "the failed swap changed the running policy");
 	cr_assert_eq(nop(), -EACCES);
 }
 
-/* Run @argv in a child with stdout and stderr to @log; its pid */
-static pid_t spawn(const char *const *argv, const char *log)
+/* Start both commands at once; their results in @res once both ended */
+static void race(const char *const *a, const char *const *b, struct cli_result res[2])
 {
-	pid_t pid = fork();
+	struct cli_proc pa, pb;
 
-	cr_assert(pid >= 0);
-	if (!pid) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execvp(argv[0], (char **)argv);
-		_exit(127);
-	}
-	return pid;
+	cli_start(&pa, NULL, a);
+	cli_start(&pb, NULL, b);
+	cli_wait(&pa, &res[0]);
+	cli_wait(&pb, &res[1]);
 }
 
-static int wait_exit(pid_t pid)
-{
-	int status;
-
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Start both commands at once; their exit codes, their output in a and b */
-static void race(const char *const *a, const char *const *b, int rc[2], char *oa, char *ob,
-		 size_t size)
-{
-	pid_t pa = spawn(a, "/tmp/race_a.log"), pb = spawn(b, "/tmp/race_b.log");
-
-	rc[0] = wait_exit(pa);
-	rc[1] = wait_exit(pb);
-	read_file("/tmp/race_a.log", oa, size);
-	read_file("/tmp/race_b.log", ob, size);
-}
+/* What a command printed, for "%s%s" */
+#define OUTPUT(res) (res).out, (res).err
 
 Test(loader_pins, concurrent_attaches_of_one_name_leave_exactly_one_policy)
 {
-	const char *const argv[] = { LOADER, "attach", OBJ, "--name", "t_race", "--type", "mlx5",
+	const char *const argv[] = { CLI_LOADER, "attach", OBJ, "--name", "t_race", "--type", "mlx5",
 				     "--set", "verdict=-13", NULL };
-	static char oa[4096], ob[4096];
-	int i, rc[2];
+	struct cli_result res[2] = {}, *won, *lost;
+	int i;
 
 	for (i = 0; i < 10; i++) {
-		race(argv, argv, rc, oa, ob, sizeof(oa));
-		cr_assert_eq(rc[0] + rc[1], 1, "round %d: exits %d and %d:\n%s\n%s", i, rc[0],
-			     rc[1], oa, ob);
-			cr_assert(strstr(rc[0] ? ob : oa, "attached policy t_race"), "%s%s", oa, ob);
-		cr_assert(strstr(rc[0] ? oa : ob, "Error: can't attach policy t_race:"), "%s%s", oa,
-			  ob);
+		race(argv, argv, res);
+		cr_assert_eq(res[0].status + res[1].status, 1,
+			     "round %d: exits %d and %d:\n%s%s\n%s%s", i, res[0].status,
+			     res[1].status, OUTPUT(res[0]), OUTPUT(res[1]));
+		won = &res[res[0].status ? 1 : 0];
+		lost = &res[res[0].status ? 0 : 1];
+		cr_assert(strstr(won->out, "attached policy t_race"), "%s%s%s%s", OUTPUT(res[0]),
+			  OUTPUT(res[1]));
+		cr_assert(strstr(lost->err, "Error: can't attach policy t_race:"), "%s%s%s%s",
+			  OUTPUT(res[0]), OUTPUT(res[1]));
 		cr_assert_eq(pinned_link(ROOT "/t_race/link", NULL, NULL), 0,
-			     "round %d: the winner's policy is gone:\n%s\n%s", i, oa, ob);
+			     "round %d: the winner's policy is gone:\n%s%s\n%s%s", i, OUTPUT(res[0]),
+			     OUTPUT(res[1]));
 		cr_assert_eq(nop(), -EACCES, "round %d: no policy runs", i);
-		cr_assert_eq(loader("detach", "t_race"), 0, "%s", err);
+		cr_assert_eq(loader("detach", "t_race"), 0, "%s", r.err);
 	}
+	cli_result_free(&res[0]);
+	cli_result_free(&res[1]);
 }
 
 /* The pins of t_cs are the running policy's: ops, and data edits work */
@@ -778,23 +728,29 @@ static void assert_pins_are_live(int round)
 
 Test(loader_pins, concurrent_swaps_leave_every_pin_on_the_live_maps)
 {
-	const char *const a[] = { LOADER, "swap", "t_cs", OBJ, NULL };
-	const char *const b[] = { LOADER, "swap", "t_cs", OBJ, "--set", "verdict=-13", NULL };
-	static char oa[4096], ob[4096];
-	int i, rc[2];
+	const char *const a[] = { CLI_LOADER, "swap", "t_cs", OBJ, NULL };
+	const char *const b[] = { CLI_LOADER, "swap", "t_cs", OBJ, "--set", "verdict=-13", NULL };
+	struct cli_result res[2] = {};
+	int i;
 
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_cs", "--type", "mlx5",
-			    "--set", "verdict=-13"), 0, "%s", err);
+			    "--set", "verdict=-13"), 0, "%s", r.err);
 	for (i = 0; i < 30; i++) {
-		race(a, b, rc, oa, ob, sizeof(oa));
-		cr_assert(!rc[0] || strstr(oa, "Error: can't swap policy t_cs:"), "%s", oa);
-		cr_assert(!rc[1] || strstr(ob, "Error: can't swap policy t_cs:"), "%s", ob);
-		cr_assert(!rc[0] || !rc[1], "round %d: both swaps failed:\n%s\n%s", i, oa, ob);
+		race(a, b, res);
+		cr_assert(!res[0].status || strstr(res[0].err, "Error: can't swap policy t_cs:"),
+			  "%s%s", OUTPUT(res[0]));
+		cr_assert(!res[1].status || strstr(res[1].err, "Error: can't swap policy t_cs:"),
+			  "%s%s", OUTPUT(res[1]));
+		cr_assert(!res[0].status || !res[1].status,
+			  "round %d: both swaps failed:\n%s%s\n%s%s", i, OUTPUT(res[0]),
+			  OUTPUT(res[1]));
 		cr_assert_eq(access(ROOT "/t_cs/staging", F_OK), -1, "round %d: staging left", i);
 		assert_pins_are_live(i);
 	}
-	cr_assert_eq(loader("swap", "t_cs", OBJ), 0, "a later swap fails: %s", err);
+	cr_assert_eq(loader("swap", "t_cs", OBJ), 0, "a later swap fails: %s", r.err);
 	assert_pins_are_live(i);
+	cli_result_free(&res[0]);
+	cli_result_free(&res[1]);
 }
 
 /* A directory outside the pin tree with a file in it */
@@ -812,8 +768,8 @@ Test(loader_pins, detach_never_follows_a_symlinked_policy_directory)
 	cr_assert_eq(symlink(VICTIM, ROOT "/t_sym"), 0);
 	cr_assert_eq(loader("detach", "t_sym"), 1);
 	cr_assert_eq(access(VICTIM "/keep", F_OK), 0, "detach removed a file outside the pins");
-	cr_assert(strstr(err, "Error: can't detach policy t_sym: " ROOT "/t_sym is a symlink"),
-		  "%s", err);
+	cr_assert(strstr(r.err, "Error: can't detach policy t_sym: " ROOT "/t_sym is a symlink"),
+		  "%s", r.err);
 }
 
 Test(loader_pins, swap_never_follows_a_symlinked_staging_directory)
@@ -823,7 +779,7 @@ Test(loader_pins, swap_never_follows_a_symlinked_staging_directory)
 	cr_assert_eq(symlink(VICTIM, ROOT "/t_stg/staging"), 0);
 	cr_assert_eq(loader("swap", "t_stg", OBJ), 1);
 	cr_assert_eq(access(VICTIM "/keep", F_OK), 0, "swap removed a file outside the pins");
-	cr_assert(strstr(err, "a symlink: not followed"), "%s", err);
+	cr_assert(strstr(r.err, "a symlink: not followed"), "%s", r.err);
 	cr_assert_eq(nop(), -EACCES, "the old policy stays");
 }
 
@@ -832,7 +788,7 @@ Test(loader_pins, detach_removes_a_symlink_in_a_policy_directory_not_its_target)
 	make_victim();
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_ln"), 0);
 	cr_assert_eq(symlink(VICTIM "/keep", ROOT "/t_ln/keep"), 0);
-	cr_assert_eq(loader("detach", "t_ln"), 0, "%s", err);
+	cr_assert_eq(loader("detach", "t_ln"), 0, "%s", r.err);
 	cr_assert_eq(access(ROOT "/t_ln", F_OK), -1);
 	cr_assert_eq(access(VICTIM "/keep", F_OK), 0);
 }
@@ -841,15 +797,15 @@ Test(loader_pins, a_pin_root_others_can_change_is_refused)
 {
 	cr_assert_eq(mkdir(ROOT, 0700), 0);
 	cr_assert_eq(chmod(ROOT, 0777), 0);
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_mode"), 1, "%s", out);
-	cr_assert(strstr(err, "unsafe pin root: " ROOT " is writable by group or others "
-			 "(mode 0777)"), "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_mode"), 1, "%s", r.out);
+	cr_assert(strstr(r.err, "unsafe pin root: " ROOT " is writable by group or others "
+			 "(mode 0777)"), "%s", r.err);
 	cr_assert_eq(loader("detach", "t_mode"), 1);
-	cr_assert(strstr(err, "unsafe pin root"), "%s", err);
+	cr_assert(strstr(r.err, "unsafe pin root"), "%s", r.err);
 	cr_assert_eq(chmod(ROOT, 0700), 0);
 	cr_assert_eq(chown(ROOT, 1000, 1000), 0);
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_mode"), 1);
-	cr_assert(strstr(err, "is owned by uid 1000, not by root"), "%s", err);
+	cr_assert(strstr(r.err, "is owned by uid 1000, not by root"), "%s", r.err);
 	cr_assert_eq(access(ROOT "/t_mode", F_OK), -1, "nothing was pinned");
 	cr_assert_eq(nop(), 0, "nothing was attached");
 	cr_assert_eq(chown(ROOT, 0, 0), 0);
@@ -859,7 +815,7 @@ Test(loader_pins, pin_directories_are_private_to_root)
 {
 	struct stat st;
 
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_priv"), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_priv"), 0, "%s", r.err);
 	cr_assert_eq(stat(ROOT, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0700, "%o", st.st_mode);
 	cr_assert_eq(stat(ROOT "/t_priv", &st), 0);
@@ -883,12 +839,12 @@ Test(loader_pins, removing_the_link_pin_of_a_fail_closed_device_closes_it)
 	cr_assert_eq(sim_fwctl_name(k, name, sizeof(name)), 0);
 	snprintf(dev, sizeof(dev), "/dev/fwctl/%s", name);
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
-	cr_assert_eq(loader("attach", OBJ, "--name", "t_fc", "--device", dev), 0, "%s", err);
+	cr_assert_eq(loader("attach", OBJ, "--name", "t_fc", "--device", dev), 0, "%s", r.err);
 	cr_assert_eq(nop_fd(fd), 0, "the policy allows");
 	cr_assert_eq(pinned_link(ROOT "/t_fc/link", &link_id, NULL), 0);
 
 	/* no bpf() call, no CAP_SYS_ADMIN needed: a plain unlink */
-	cr_assert_eq(run("rm", ROOT "/t_fc/link"), 0, "%s", err);
+	cr_assert_eq(run("rm", ROOT "/t_fc/link"), 0, "%s", r.err);
 	for (i = 0; i < 200; i++) {
 		lfd = bpf_link_get_fd_by_id(link_id);
 		if (lfd < 0)
@@ -934,20 +890,20 @@ Test(site_baseline, attaches_the_stack_recorder_first_under_the_pin_root_overrid
 	const char *rl, *obs;
 	__u32 obs_link, rl_link;
 
-	cr_assert_eq(run(BASELINE, "--uid", "0", "--uid", "root"), 0, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--uid", "0", "--uid", "root"), 0, "%s%s", r.out, r.err);
 	cr_assert_eq(baseline_attached(ROOT), 5, "FWCTL_BPF_PIN_ROOT was not used");
 	cr_assert_eq(pinned_link(ROOT "/observe/link", &obs_link, NULL), 0);
 	cr_assert_eq(pinned_link(ROOT "/rate_limit/link", &rl_link, NULL), 0);
 	cr_assert_lt(obs_link, rl_link, "the recorder was attached after the policies");
-	cr_assert_eq(loader("list", "-j"), 0, "%s", err);
-	rl = strstr(out, "\"name\":\"redact_serial\"");
-	obs = strstr(out, "\"name\":\"observe\"");
-	cr_assert(rl && obs && rl < obs, "observe does not run last: %s", out);
+	cr_assert_eq(loader("list", "-j"), 0, "%s", r.err);
+	rl = strstr(r.out, "\"name\":\"redact_serial\"");
+	obs = strstr(r.out, "\"name\":\"observe\"");
+	cr_assert(rl && obs && rl < obs, "observe does not run last: %s", r.out);
 	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/rate_limit/limits"), 0);
-	cr_assert(strstr(out, "\"rate\":10,\"burst\":50"), "%s", out);
+	cr_assert(strstr(r.out, "\"rate\":10,\"burst\":50"), "%s", r.out);
 	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned",
 			 ROOT "/deny_nv_write/allowed_uids"), 0);
-	cr_assert(strstr(out, "\"key\":0,"), "%s", out);
+	cr_assert(strstr(r.out, "\"key\":0,"), "%s", r.out);
 	cr_assert_eq(nop(), 0, "the baseline allows a NOP");
 }
 
@@ -972,15 +928,15 @@ Test(site_baseline, a_command_in_uid_is_never_run, .init = setup_default_root,
 	int rc = run(BASELINE, "--uid", "UIDS[$(touch /tmp/pwned)]");
 
 	cr_assert_eq(access("/tmp/pwned", F_OK), -1, "the script ran the command in --uid");
-	cr_assert_eq(rc, 2, "%s%s", out, err);
-	cr_assert(strstr(err, "not a decimal uid or a user name"), "%s", err);
+	cr_assert_eq(rc, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "not a decimal uid or a user name"), "%s", r.err);
 	cr_assert_eq(baseline_attached(DEFAULT_ROOT), 0);
 }
 
 Test(site_baseline, an_unknown_user_is_an_error_not_uid_0)
 {
-	cr_assert_eq(run(BASELINE, "--uid", "no_such_user_x"), 2, "%s%s", out, err);
-	cr_assert(strstr(err, "--uid no_such_user_x: no such user"), "%s", err);
+	cr_assert_eq(run(BASELINE, "--uid", "no_such_user_x"), 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "--uid no_such_user_x: no such user"), "%s", r.err);
 	cr_assert_eq(baseline_attached(ROOT), 0);
 }
 
@@ -993,11 +949,12 @@ Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 	/* a loader that fails the fourth attach */
 	snprintf(script, sizeof(script), "#!/bin/sh\n"
 		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
-		 "exec %s/" LOADER " \"$@\"\n", cwd);
+		 "exec %s/" CLI_LOADER " \"$@\"\n", cwd);
 	cr_assert_eq(put_file("/tmp/sb_bin/fwctl-bpf", script, 0755), 0);
-	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", out, err);
-	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", err);
-	cr_assert(strstr(err, "site-baseline: failed; detached observe opcode_allow rate_limit"), "%s", err);
+	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", r.out, r.err);
+	cr_assert_eq(baseline_attached(ROOT), 0, "a half-attached stack was left: %s", r.err);
+	cr_assert(strstr(r.err, "site-baseline: failed; detached observe opcode_allow rate_limit"),
+		  "%s", r.err);
 	cr_assert_eq(nop(), 0);
 }
 
@@ -1005,8 +962,9 @@ Test(site_baseline, refuses_objects_others_can_write)
 {
 	cr_assert_eq(sh("rm -rf /tmp/sb_obj && mkdir /tmp/sb_obj && "
 			"cp build/policies/*.bpf.o /tmp/sb_obj/ && chmod 0777 /tmp/sb_obj"), 0);
-	cr_assert_eq(run(BASELINE, "--objects", "/tmp/sb_obj"), 1, "%s%s", out, err);
-	cr_assert(strstr(err, "/tmp/sb_obj is writable by group or others (mode 777)"), "%s", err);
+	cr_assert_eq(run(BASELINE, "--objects", "/tmp/sb_obj"), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "/tmp/sb_obj is writable by group or others (mode 777)"), "%s",
+		  r.err);
 	cr_assert_eq(baseline_attached(ROOT), 0);
 }
 
@@ -1064,20 +1022,21 @@ Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
 	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before + 1,
 		     "the probe does not reach the firmware unfiltered: it proves nothing");
 
-	cr_assert_eq(run(BASELINE, "--uid", "1000", "--uid", "1001"), 0, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--uid", "1000", "--uid", "1001"), 0, "%s%s", r.out, r.err);
 	cr_assert_eq(pinned_link(ROOT "/opcode_allow/link", &link[0], &map[0]), 0);
 	/* without --reload a second run changes nothing and says why */
-	cr_assert_eq(run(BASELINE, "--uid", "2000"), 1, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--uid", "2000"), 1, "%s%s", r.out, r.err);
 	cr_assert_eq(baseline_attached(ROOT), 5);
 
 	/* an opcode the allowlist no longer names (0x123, every op_mod) */
 	cr_assert_eq(run("bpftool", "map", "update", "pinned", ROOT "/opcode_allow/allowed",
-			 "key", "hex", "23", "01", "ff", "ff", "value", "hex", "01"), 0, "%s", err);
+			 "key", "hex", "23", "01", "ff", "ff", "value", "hex", "01"), 0, "%s",
+		     r.err);
 	before = sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
 	child = start_forbidden_sender(fd);
 	i = run(BASELINE, "--reload", "--uid", "1001", "--uid", "2000");
 	stop_forbidden_sender(child);
-	cr_assert_eq(i, 0, "%s%s", out, err);
+	cr_assert_eq(i, 0, "%s%s", r.out, r.err);
 	cr_assert_eq(sim_opcode_count(0, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
 		     "the firmware ran a forbidden RPC during the reload");
 
@@ -1087,20 +1046,21 @@ Test(site_baseline, a_reload_swaps_in_place_and_reapplies_the_configuration)
 	cr_assert_neq(map[1], map[0], "the policy was not swapped for its object");
 	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned",
 			 ROOT "/deny_nv_write/allowed_uids"), 0);
-	cr_assert(strstr(out, "\"key\":1001,") && strstr(out, "\"key\":2000,"), "%s", out);
-	cr_assert_eq(strstr(out, "\"key\":1000,"), NULL, "a uid no longer named stays: %s", out);
+	cr_assert(strstr(r.out, "\"key\":1001,") && strstr(r.out, "\"key\":2000,"), "%s", r.out);
+	cr_assert_eq(strstr(r.out, "\"key\":1000,"), NULL, "a uid no longer named stays: %s", r.out);
 	cr_assert_eq(run("bpftool", "-j", "map", "dump", "pinned", ROOT "/opcode_allow/allowed"), 0);
-	cr_assert_eq(strstr(out, "\"opcode\":291,"), NULL, "a stale opcode stays allowed: %s", out);
-	cr_assert(strstr(out, "\"opcode\":2061,"), "the allowlist lost NOP: %s", out);
+	cr_assert_eq(strstr(r.out, "\"opcode\":291,"), NULL, "a stale opcode stays allowed: %s",
+		     r.out);
+	cr_assert(strstr(r.out, "\"opcode\":2061,"), "the allowlist lost NOP: %s", r.out);
 	cr_assert_eq(nop(), 0, "the baseline refuses a NOP after the reload");
 	close(fd);
 }
 
 Test(site_baseline, a_reload_with_nothing_attached_attaches_the_baseline)
 {
-	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", r.out, r.err);
 	cr_assert_eq(baseline_attached(ROOT), 5);
-	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--reload"), 0, "%s%s", r.out, r.err);
 	cr_assert_eq(baseline_attached(ROOT), 5);
 }
 
@@ -1125,18 +1085,18 @@ Test(site_baseline, a_fail_closed_device_opens_only_with_the_whole_stack)
 	cr_assert_eq(fwctl_bpf_attr_write(name, "fail_closed", "1"), 0);
 	cr_assert_eq(sh("rm -rf /tmp/sb_bin /tmp/sb_probe.log && mkdir -m 0700 /tmp/sb_bin"), 0);
 	snprintf(script, sizeof(script), "#!/bin/sh\n"
-		 "probe() { %s/" LOADER " rpc %s NOP >/dev/null 2>&1 && echo \"$*\" >>/tmp/sb_probe.log; }\n"
-		 "probe before \"$1\"\n%s/" LOADER " \"$@\"\nrc=$?\nprobe after \"$1\"\nexit $rc\n",
+		 "probe() { %s/" CLI_LOADER " rpc %s NOP >/dev/null 2>&1 && echo \"$*\" >>/tmp/sb_probe.log; }\n"
+		 "probe before \"$1\"\n%s/" CLI_LOADER " \"$@\"\nrc=$?\nprobe after \"$1\"\nexit $rc\n",
 		 cwd, name, cwd);
 	cr_assert_eq(put_file("/tmp/sb_bin/fwctl-bpf", script, 0755), 0);
 
 	before = sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS);
 	child = start_forbidden_sender(fd);
-	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 0, "%s%s", out, err);
+	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 0, "%s%s", r.out, r.err);
 	stop_forbidden_sender(child);
 	cr_assert_eq(sim_opcode_count(k, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), before,
 		     "the firmware ran an RPC the baseline refuses");
-	read_file("/tmp/sb_probe.log", log, sizeof(log));
+	read_text("/tmp/sb_probe.log", log, sizeof(log));
 	cr_assert_str_eq(log, "before list\nafter list\n",
 			 "the device opened before the whole stack was configured:\n%s", log);
 	cr_assert_eq(nop_fd(fd), 0, "the device did not open for the whole stack");

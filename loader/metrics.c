@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats --format prometheus: the hook's counters in Prometheus' text
+ * exposition format (version 0.0.4), for node_exporter's textfile
+ * collector (docs/operations.md): per device the sysfs verdict counters
+ * and the fail-closed switch, per policy its programs' run counts and
+ * time (kernel.bpf_stats_enabled=1), per recorder the audit records
+ * written and lost.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fwctl/bpf.h>
+
+#include "audit_collect.h"
+#include "fwctl.h"
+#include "live.h"
+#include "main.h"
+#include "metrics.h"
+
+#define FWCTL_CLASS	"/sys/class/fwctl"
+#define MAX_RECORDERS	FWCTL_BPF_MAX_POLICIES
+
+/* The per-device counters of /sys/class/fwctl/fwctlN/bpf/ */
+static const struct {
+	const char *attr;
+	const char *help;
+} device_counters[] = {
+	{ "rpcs", "RPCs the hook decided" },
+	{ "allowed", "RPCs the policies allowed" },
+	{ "rejected", "RPCs a policy rejected" },
+	{ "would_reject", "RPCs a complain-mode policy would have rejected (they ran)" },
+	{ "rewritten", "RPCs a policy rewrote" },
+	{ "replied", "RPCs a policy answered without firmware" },
+	{ "invalid", "RPCs rejected for a policy's invalid return value" },
+	{ "withheld", "responses a policy withheld" },
+	{ "redacted", "responses a policy redacted" },
+};
+
+/*
+ * A label value: the text exposition format escapes '\\', '"' and newline;
+ * everything else that is not printable ASCII (a name set by another
+ * loader may hold any byte) is first spelled \xNN by text_escape(), so the
+ * output stays UTF-8.
+ */
+static void label_value(FILE *f, const char *s)
+{
+	char buf[TEXT_ESCAPE_SIZE];
+
+	text_escape(s, SIZE_MAX, buf, sizeof(buf));
+	for (const char *p = buf; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strverscmp((*a)->d_name, (*b)->d_name);
+}
+
+static int fwctl_device(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "fwctl", 5);
+}
+
+static void print_devices(FILE *f)
+{
+	struct dirent **devs = NULL;
+	char name[64];
+	int n = scandir(FWCTL_CLASS, &devs, fwctl_device, by_name);
+	size_t c;
+
+	if (n < 0)
+		n = 0;	/* no fwctl class: no devices */
+	for (c = 0; c < sizeof(device_counters) / sizeof(device_counters[0]); c++) {
+		snprintf(name, sizeof(name), "fwctl_bpf_device_%s_total", device_counters[c].attr);
+		family(f, name, "counter", device_counters[c].help);
+		for (int i = 0; i < n; i++) {
+			long long v = fwctl_bpf_attr(devs[i]->d_name, device_counters[c].attr);
+
+			if (v >= 0)
+				fprintf(f, "%s{device=\"%s\"} %lld\n", name, devs[i]->d_name, v);
+		}
+	}
+	family(f, "fwctl_bpf_device_fail_closed", "gauge",
+	       "1 if the device rejects every RPC no enforcing policy decides");
+	for (int i = 0; i < n; i++) {
+		long long v = fwctl_bpf_attr(devs[i]->d_name, "fail_closed");
+
+		if (v >= 0)
+			fprintf(f, "fwctl_bpf_device_fail_closed{device=\"%s\"} %lld\n",
+				devs[i]->d_name, v);
+	}
+	for (int i = 0; i < n; i++)
+		free(devs[i]);
+	free(devs);
+}
+
+/* The run counts of one program of policy @p (op: rpc_filter, rpc_done) */
+static void prog_samples(FILE *f, const struct live_policy *p, const char *metric,
+			 bool seconds)
+{
+	static const char *const ops[] = { "rpc_filter", "rpc_done" };
+	uint32_t ids[] = { p->filter_prog_id, p->done_prog_id };
+
+	for (int j = 0; j < 2; j++) {
+		struct prog_stats s;
+
+		if (!ids[j])
+			continue;
+		prog_stats(ids[j], &s);
+		fprintf(f, "%s{policy=\"", metric);
+		label_value(f, p->name);
+		fprintf(f, "\",op=\"%s\"} ", ops[j]);
+		if (seconds)
+			fprintf(f, "%.9f\n", s.run_time_ns / 1e9);
+		else
+			fprintf(f, "%llu\n", (unsigned long long)s.run_cnt);
+	}
+}
+
+static int print_policies(FILE *f)
+{
+	struct live_policy *list = NULL;
+	int n = live_policies(&list);
+
+	if (n < 0)
+		return n;
+	family(f, "fwctl_bpf_policies", "gauge", "policies attached");
+	fprintf(f, "fwctl_bpf_policies %d\n", n);
+	family(f, "fwctl_bpf_policies_max", "gauge", "policies the kernel can hold");
+	fprintf(f, "fwctl_bpf_policies_max %d\n", FWCTL_BPF_MAX_POLICIES);
+	family(f, "fwctl_bpf_stats_enabled", "gauge",
+	       "1 while kernel.bpf_stats_enabled=1 (the run counters count)");
+	fprintf(f, "fwctl_bpf_stats_enabled %d\n", bpf_stats_enabled());
+	family(f, "fwctl_bpf_policy_info", "gauge",
+	       "an attached policy, in execution order, its priority and flags");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "fwctl_bpf_policy_info{policy=\"");
+		label_value(f, list[i].name);
+		fprintf(f, "\",order=\"%d\",prio=\"%u\",flags=\"%u\",complain=\"%d\"} 1\n",
+			list[i].order, list[i].prio, list[i].flags,
+			!!(list[i].flags & FWCTL_BPF_F_COMPLAIN));
+	}
+	family(f, "fwctl_bpf_policy_runs_total", "counter",
+	       "runs of a policy's program (counted while bpf_stats is enabled)");
+	for (int i = 0; i < n; i++)
+		prog_samples(f, &list[i], "fwctl_bpf_policy_runs_total", false);
+	family(f, "fwctl_bpf_policy_run_seconds_total", "counter",
+	       "time in a policy's program (counted while bpf_stats is enabled)");
+	for (int i = 0; i < n; i++)
+		prog_samples(f, &list[i], "fwctl_bpf_policy_run_seconds_total", true);
+	free(list);
+	return 0;
+}
+
+static void recorder_samples(FILE *f, const struct recorder_view *v, int n, const char *metric,
+			     int what)
+{
+	for (int i = 0; i < n; i++) {
+		const uint64_t vals[] = { v[i].stats.records, v[i].stats.lost, v[i].waiting };
+
+		fprintf(f, "%s{recorder=\"", metric);
+		label_value(f, v[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)vals[what]);
+	}
+}
+
+static int print_recorders(FILE *f)
+{
+	struct recorder_view v[MAX_RECORDERS];
+	int n = recorders_view(v, MAX_RECORDERS);
+
+	if (n < 0)
+		n = 0;	/* no pin tree: no recorders */
+	family(f, "fwctl_bpf_audit_records_total", "counter", "audit records a recorder wrote");
+	recorder_samples(f, v, n, "fwctl_bpf_audit_records_total", 0);
+	family(f, "fwctl_bpf_audit_lost_total", "counter",
+	       "audit records a recorder lost (its ring was full)");
+	recorder_samples(f, v, n, "fwctl_bpf_audit_lost_total", 1);
+	family(f, "fwctl_bpf_audit_waiting", "gauge", "records in a recorder's ring, not yet collected");
+	recorder_samples(f, v, n, "fwctl_bpf_audit_waiting", 2);
+	return 0;
+}
+
+int print_prometheus(FILE *f)
+{
+	int err;
+
+	print_devices(f);
+	err = print_policies(f);
+	if (!err)
+		err = print_recorders(f);
+	return err;
+}
+
+int write_prometheus(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	err = print_prometheus(f);
+	if (fflush(f) || ferror(f))
+		err = err ?: -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	/* the collector reads the old file or the new one, never half of one */
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
