@@ -2,7 +2,7 @@
 /*
  * The site stack's shape with empty programs (extra configuration "floor"):
  * three policies with an rpc_filter and a last one with an rpc_filter and
- * an rpc_done, like configuration 5's deny_nvconfig_write, allowlist and
+ * an rpc_done, like configuration 5's deny_nv_write, allowlist and
  * rate_limit, then observe. Every program returns at once, so what it costs
  * is what any four-policy stack with an audit record pays before its
  * programs do anything: the hook, four rpc_filter calls and one rpc_done

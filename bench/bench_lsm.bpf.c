@@ -4,7 +4,7 @@
  * fwctl-bpf patches. A sleepable BPF LSM program on file_ioctl that, for
  * FWCTL_RPC on a fwctl character device, copies struct fwctl_rpc and the
  * 16-byte mlx5 mailbox header from the caller's memory and enforces the
- * same {opcode, op_mod} allowlist as mlx5__opcode_allowlist.
+ * same {opcode, op_mod} allowlist as mlx5__opcode_allow.
  *
  * It decides on user memory the kernel copies again afterwards (a TOCTOU
  * window a second thread can use); it is here for its cost, not as a
@@ -91,7 +91,7 @@ int BPF_PROG(fwctl_peer_ioctl, struct file *file, unsigned int cmd,
 	err = read_header(arg, hdr);
 	if (err)
 		return err;
-	/* the same lookups, in the same order, as mlx5__opcode_allowlist */
+	/* the same lookups, in the same order, as mlx5__opcode_allow */
 	key.opcode = hdr_opcode(hdr);
 	key.op_mod = FWCTL_MLX5_ANY_OP_MOD;
 	if (bpf_map_lookup_elem(&allowed, &key))

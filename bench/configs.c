@@ -7,8 +7,8 @@
  *   baseline     the unpatched core (the bench-baseline kernel, FWCTL_BPF=n)
  *   nopolicy     the patched core, nothing attached
  *   allow        one minimal policy that allows everything (bench_allow)
- *   allowlist    mlx5__opcode_allowlist, NOP allowed
- *   site         observe + deny_nvconfig_write + opcode_allowlist +
+ *   allowlist    mlx5__opcode_allow, NOP allowed
+ *   site         observe + deny_nv_write + opcode_allow +
  *                rate_limit (huge limit), audit ring drained by a thread
  *   peer_lsm     Peer A: sleepable BPF LSM on file_ioctl (bench_lsm)
  *   peer_broker  Peer B: a broker process owning the fwctl FD
@@ -44,8 +44,8 @@
 #include "bench/bench_lsm.skel.h"
 #include "policies/generic__observe.skel.h"
 #include "policies/generic__rate_limit.skel.h"
-#include "policies/mlx5__deny_nvconfig_write.skel.h"
-#include "policies/mlx5__opcode_allowlist.skel.h"
+#include "policies/mlx5__deny_nv_write.skel.h"
+#include "policies/mlx5__opcode_allow.skel.h"
 
 /* ---- helpers */
 
@@ -106,19 +106,19 @@ static int allow_nop(int map_fd)
 	return bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) ? -errno : 0;
 }
 
-/* Two opcode_allowlist instances sharing one "allowed" map: the swap pair. */
+/* Two opcode_allow instances sharing one "allowed" map: the swap pair. */
 static int setup_allowlist_pair(struct state *st)
 {
 	int i, err;
 
 	for (i = 0; i < 2; i++) {
-		st->al[i] = mlx5__opcode_allowlist__open();
+		st->al[i] = mlx5__opcode_allow__open();
 		if (!st->al[i])
 			return -errno;
 		if (i && (err = bpf_map__reuse_fd(st->al[1]->maps.allowed,
 						  bpf_map__fd(st->al[0]->maps.allowed))))
 			return err;
-		err = mlx5__opcode_allowlist__load(st->al[i]);
+		err = mlx5__opcode_allow__load(st->al[i]);
 		if (err)
 			return err;
 	}
@@ -129,11 +129,11 @@ static int setup_allowlist_pair(struct state *st)
 	err = allow_nop(bpf_map__fd(st->al[0]->maps.allowed));
 	if (err)
 		return err;
-	err = attach_ops(st, st->al[0]->maps.allowlist_ops, &st->swap_link);
+	err = attach_ops(st, st->al[0]->maps.opcode_allow, &st->swap_link);
 	if (err)
 		return err;
-	st->swap_fd[0] = bpf_map__fd(st->al[0]->maps.allowlist_ops);
-	st->swap_fd[1] = bpf_map__fd(st->al[1]->maps.allowlist_ops);
+	st->swap_fd[0] = bpf_map__fd(st->al[0]->maps.opcode_allow);
+	st->swap_fd[1] = bpf_map__fd(st->al[1]->maps.opcode_allow);
 	return 0;
 }
 
@@ -239,23 +239,23 @@ static int setup_observe(struct state *st)
 	st->obs = generic__observe__open_and_load();
 	if (!st->obs)
 		return -errno;
-	err = attach_recorder(st, st->obs->maps.observe_ops, st->obs->maps.fwctl_audit);
+	err = attach_recorder(st, st->obs->maps.observe, st->obs->maps.fwctl_audit);
 	if (!err)
 		st->mem_kib = object_kib(st->obs->obj);
 	return err;
 }
 
-/* The site stack's enforcing part: deny_nvconfig_write, allowlist, rate_limit. */
+/* The site stack's enforcing part: deny_nv_write, allowlist, rate_limit. */
 static int setup_enforcers(struct state *st)
 {
 	struct fwctl_rate_limit huge = { .rate = 1000000000, .burst = 1000000000 };
 	uint32_t any = FWCTL_RATE_ANY_UID;
 	int err;
 
-	st->nv = mlx5__deny_nvconfig_write__open_and_load();
+	st->nv = mlx5__deny_nv_write__open_and_load();
 	if (!st->nv)
 		return -errno;
-	err = attach_ops(st, st->nv->maps.nvconfig_ops, NULL);
+	err = attach_ops(st, st->nv->maps.deny_nv_write, NULL);
 	if (err)
 		return err;
 	err = setup_allowlist_pair(st);
@@ -267,7 +267,7 @@ static int setup_enforcers(struct state *st)
 	if (bpf_map__update_elem(st->rl->maps.limits, &any, sizeof(any), &huge,
 				 sizeof(huge), BPF_ANY))
 		return -errno;
-	err = attach_ops(st, st->rl->maps.rate_limit_ops, NULL);
+	err = attach_ops(st, st->rl->maps.rate_limit, NULL);
 	if (err)
 		return err;
 	st->mem_kib += object_kib(st->nv->obj) + object_kib(st->al[0]->obj) +
@@ -350,10 +350,10 @@ void teardown(struct state *st)
 	bench_floor__destroy(st->floor);
 	bench_minimal__destroy(st->minimal);
 	generic__rate_limit__destroy(st->rl);
-	mlx5__deny_nvconfig_write__destroy(st->nv);
+	mlx5__deny_nv_write__destroy(st->nv);
 	generic__observe__destroy(st->obs);
 	for (i = 1; i >= 0; i--) {
-		mlx5__opcode_allowlist__destroy(st->al[i]);
+		mlx5__opcode_allow__destroy(st->al[i]);
 		bench_allow__destroy(st->allow[i]);
 	}
 	broker_stop(st->broker);

@@ -24,9 +24,9 @@ struct state {
 	struct bench_allow *allow[2];
 	struct bench_floor *floor;
 	struct bench_minimal *minimal;
-	struct mlx5__opcode_allowlist *al[2];
+	struct mlx5__opcode_allow *al[2];
 	struct generic__observe *obs;
-	struct mlx5__deny_nvconfig_write *nv;
+	struct mlx5__deny_nv_write *nv;
 	struct generic__rate_limit *rl;
 	struct bench_lsm *lsm;
 	/* the audit consumer, a process of its own (consumer.c) */

@@ -236,7 +236,7 @@ void check_targets(void)
 {
 	target_delta("no policy attached: Δ <= 10", "nopolicy", 10);
 	target_lean();
-	target_delta("site stack (observe + deny_nvconfig_write + allowlist + rate_limit): "
+	target_delta("site stack (observe + deny_nv_write + allowlist + rate_limit): "
 		     "Δ <= 600", "site", 600);
 	target_per_policy();
 	target_other_device();

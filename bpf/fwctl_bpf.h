@@ -14,7 +14,7 @@
  *		       FWCTL_BPF_ALLOW : -EACCES;
  *	}
  *
- *	FWCTL_BPF_OPS(readonly_ops) = {
+ *	FWCTL_BPF_OPS(readonly) = {
  *		.rpc_filter = (void *)readonly_filter,
  *		.name = "readonly",
  *	};

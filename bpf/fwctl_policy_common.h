@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-/* mlx5__opcode_allowlist: key of the "allowed" map (host byte order) */
+/* mlx5__opcode_allow: key of the "allowed" map (host byte order) */
 struct fwctl_mlx5_allow_key {
 	__u16 opcode;
 	__u16 op_mod;		/* FWCTL_MLX5_ANY_OP_MOD: every op_mod */

@@ -28,7 +28,7 @@ int BPF_PROG(observe_done, struct fwctl_bpf_ctx *rpc)
 	return fwctl_audit_rpc(rpc);
 }
 
-FWCTL_BPF_OPS(observe_ops) = {
+FWCTL_BPF_OPS(observe) = {
 	.rpc_filter = (void *)observe_filter,
 	.rpc_done = (void *)observe_done,
 	/* last: its rpc_done sees the final outcome, after every other

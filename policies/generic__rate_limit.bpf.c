@@ -96,7 +96,7 @@ int BPF_PROG(rate_limit_filter, struct fwctl_bpf_ctx *rpc)
 	return -EAGAIN;
 }
 
-FWCTL_BPF_OPS(rate_limit_ops) = {
+FWCTL_BPF_OPS(rate_limit) = {
 	.rpc_filter = (void *)rate_limit_filter,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,
 	.name = "rate_limit",

@@ -20,7 +20,7 @@ int BPF_PROG(readonly_filter, struct fwctl_bpf_ctx *rpc)
 	return rpc->scope == FWCTL_RPC_DEBUG_READ_ONLY ? FWCTL_BPF_ALLOW : -EACCES;
 }
 
-FWCTL_BPF_OPS(readonly_ops) = {
+FWCTL_BPF_OPS(readonly) = {
 	.rpc_filter = (void *)readonly_filter,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,
 	.name = "readonly",

@@ -23,7 +23,7 @@ int BPF_PROG(deny_mtmp_filter, struct fwctl_bpf_ctx *rpc)
 	return FWCTL_BPF_ALLOW;
 }
 
-FWCTL_BPF_OPS(deny_mtmp_ops) = {
+FWCTL_BPF_OPS(deny_mtmp_write) = {
 	.rpc_filter = (void *)deny_mtmp_filter,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,

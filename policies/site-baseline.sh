@@ -97,8 +97,8 @@ trusted() {
 	return 0
 }
 
-POLICIES=(generic__observe generic__rate_limit mlx5__deny_nvconfig_write
-	  mlx5__opcode_allowlist mlx5__redact_module_serial)
+POLICIES=(generic__observe generic__rate_limit mlx5__deny_nv_write
+	  mlx5__opcode_allow mlx5__redact_serial)
 if [ "$EUID" = 0 ]; then
 	trusted "$FWCTL_BPF"
 	trusted "$NAMES_H"
@@ -185,13 +185,13 @@ attach() {
 # --reload the swapped policies keep their maps, so nothing opens or
 # closes in between.
 attach observe generic__observe
-attach opcode_allow mlx5__opcode_allowlist
+attach opcode_allow mlx5__opcode_allow
 
 attach rate_limit generic__rate_limit --prio 100
 bpftool map update pinned "$PIN/rate_limit/limits" \
 	key hex $(le32 0xffffffff) value hex $(le32 10) $(le32 50)
 
-attach deny_nv_write mlx5__deny_nvconfig_write
+attach deny_nv_write mlx5__deny_nv_write
 for uid in "${UIDS[@]}"; do
 	bpftool map update pinned "$PIN/deny_nv_write/allowed_uids" \
 		key hex $(le32 "$uid") value hex 01
@@ -204,7 +204,7 @@ for uid in $keys; do
 	bpftool map delete pinned "$PIN/deny_nv_write/allowed_uids" key hex $(le32 "$uid")
 done
 
-attach redact_serial mlx5__redact_module_serial
+attach redact_serial mlx5__redact_serial
 
 allowed=()
 for op in NOP QUERY_ADAPTER QUERY_ISSI QUERY_HCA_CAP QUERY_VPORT_STATE \

@@ -24,9 +24,9 @@ ls /sys/class/fwctl
 echo "$DEV is a simulated ConnectX: $(grep -m1 psid $SIM/state)"
 
 step "Attach three site policies and the audit recorder"
-run $FW attach $P/mlx5__deny_nvconfig_write.bpf.o
-run $FW attach $P/mlx5__clamp_set_hca_cap.bpf.o
-run $FW attach $P/mlx5__redact_module_serial.bpf.o
+run $FW attach $P/mlx5__deny_nv_write.bpf.o
+run $FW attach $P/mlx5__clamp_hca_cap.bpf.o
+run $FW attach $P/mlx5__redact_serial.bpf.o
 run $FW attach $P/generic__observe.bpf.o
 run $FW list
 

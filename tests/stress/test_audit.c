@@ -83,7 +83,7 @@ Test(audit, records_plus_lost_equal_decisions_with_a_stopped_consumer, .timeout 
 	long n = stress_count("AUDIT_RPCS", 20000, 100000), i, failed = 0;
 	int k = sim_private_device(), fd = sim_open(k);
 	struct stress_observe_tiny *o = observe(k, false);
-	struct bpf_link *link = stress_attach(o->maps.observe_ops);
+	struct bpf_link *link = stress_attach(o->maps.observe);
 	uint64_t records, lost;
 	long long rpcs0, decisions;
 	struct trail t;
@@ -120,7 +120,7 @@ Test(audit, strict_mode_rejects_what_it_cannot_record_and_firmware_runs_only_the
 	long ok = 0, enobufs = 0, other = 0, ok_after = 0;
 	int k = sim_private_device(), fd = sim_open(k);
 	struct stress_observe_tiny *o = observe(k, true);
-	struct bpf_link *link = stress_attach(o->maps.observe_ops);
+	struct bpf_link *link = stress_attach(o->maps.observe);
 	uint64_t records, lost, strict;
 	long long exec0, executed, rpcs0, decisions;
 	struct trail t;

@@ -130,7 +130,7 @@ Test(effects, a_rejected_state_changing_rpc_leaves_no_trace)
 			     "(run this test first, or alone)");
 	ro = generic__readonly__open_and_load();
 	cr_assert(ro);
-	link = stress_attach(ro->maps.readonly_ops);
+	link = stress_attach(ro->maps.readonly);
 	cr_assert_gt(sim_state(k, before, sizeof(before)), 0);
 	exec0 = sim_executed(k);
 

@@ -3,9 +3,9 @@
  * Issue 9, row 8 of the research notes: every allocation and user copy an
  * RPC makes fails once, in turn (fail-nth), with a site stack attached.
  *
- * On a device of its own: mlx5__opcode_allowlist (NOP, ACCESS_REG and
- * QUERY_ADAPTER allowed, QUERY_ISSI not), mlx5__redact_module_serial,
- * mlx5__cached_query_adapter (replies with memory of its own) and
+ * On a device of its own: mlx5__opcode_allow (NOP, ACCESS_REG and
+ * QUERY_ADAPTER allowed, QUERY_ISSI not), mlx5__redact_serial,
+ * mlx5__cached_qa (replies with memory of its own) and
  * generic__observe (the audit record). For each of four RPCs, the sweep
  * writes n = 1, 2, ... to /proc/thread-self/fail-nth, which makes the n-th
  * slab allocation of the thread's next system calls fail (failslab, with
@@ -43,9 +43,9 @@
 #include "sim.h"
 #include "stress.h"
 #include "policies/generic__observe.skel.h"
-#include "policies/mlx5__cached_query_adapter.skel.h"
-#include "policies/mlx5__opcode_allowlist.skel.h"
-#include "policies/mlx5__redact_module_serial.skel.h"
+#include "policies/mlx5__cached_qa.skel.h"
+#include "policies/mlx5__opcode_allow.skel.h"
+#include "policies/mlx5__redact_serial.skel.h"
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
@@ -181,7 +181,7 @@ static int read_serial(int fd, void *ctx)
 	return ret;
 }
 
-static void allow(struct mlx5__opcode_allowlist *al, uint16_t opcode)
+static void allow(struct mlx5__opcode_allow *al, uint16_t opcode)
 {
 	struct fwctl_mlx5_allow_key key = { .opcode = opcode,
 					    .op_mod = FWCTL_MLX5_ANY_OP_MOD };
@@ -226,9 +226,9 @@ TestSuite(failnth, .init = sim_restore, .fini = failnth_fini);
 Test(failnth, no_injected_failure_lets_a_forbidden_rpc_through_or_a_secret_out,
      .timeout = 600)
 {
-	struct mlx5__opcode_allowlist *al;
-	struct mlx5__redact_module_serial *rs;
-	struct mlx5__cached_query_adapter *qa;
+	struct mlx5__opcode_allow *al;
+	struct mlx5__redact_serial *rs;
+	struct mlx5__cached_qa *qa;
 	struct generic__observe *obs;
 	struct bpf_link *links[4];
 	struct sweep s[4];
@@ -243,26 +243,26 @@ Test(failnth, no_injected_failure_lets_a_forbidden_rpc_through_or_a_secret_out,
 	cr_assert_geq(fd, 0);
 	stress_fwctl_name(k, name);
 
-	al = mlx5__opcode_allowlist__open();
-	rs = mlx5__redact_module_serial__open();
-	qa = mlx5__cached_query_adapter__open();
+	al = mlx5__opcode_allow__open();
+	rs = mlx5__redact_serial__open();
+	qa = mlx5__cached_qa__open();
 	obs = generic__observe__open();
 	cr_assert(al && rs && qa && obs);
 	on_device(al->obj, k);
 	on_device(rs->obj, k);
 	on_device(qa->obj, k);
 	on_device(obs->obj, k);
-	cr_assert_eq(mlx5__opcode_allowlist__load(al), 0);
-	cr_assert_eq(mlx5__redact_module_serial__load(rs), 0);
-	cr_assert_eq(mlx5__cached_query_adapter__load(qa), 0);
+	cr_assert_eq(mlx5__opcode_allow__load(al), 0);
+	cr_assert_eq(mlx5__redact_serial__load(rs), 0);
+	cr_assert_eq(mlx5__cached_qa__load(qa), 0);
 	cr_assert_eq(generic__observe__load(obs), 0);
 	allow(al, MLX5_CMD_OP_NOP);
 	allow(al, MLX5_CMD_OP_ACCESS_REG);
 	allow(al, MLX5_CMD_OP_QUERY_ADAPTER);
-	links[0] = stress_attach(al->maps.allowlist_ops);
-	links[1] = stress_attach(rs->maps.redact_serial_ops);
-	links[2] = stress_attach(qa->maps.cached_qa_ops);
-	links[3] = stress_attach(obs->maps.observe_ops);
+	links[0] = stress_attach(al->maps.opcode_allow);
+	links[1] = stress_attach(rs->maps.redact_serial);
+	links[2] = stress_attach(qa->maps.cached_qa);
+	links[3] = stress_attach(obs->maps.observe);
 
 	/* the stack works before anything fails */
 	cr_assert_eq(nop(fd, NULL), 0);
@@ -306,8 +306,8 @@ Test(failnth, no_injected_failure_lets_a_forbidden_rpc_through_or_a_secret_out,
 	for (i = 3; i >= 0; i--)
 		bpf_link__destroy(links[i]);
 	generic__observe__destroy(obs);
-	mlx5__cached_query_adapter__destroy(qa);
-	mlx5__redact_module_serial__destroy(rs);
-	mlx5__opcode_allowlist__destroy(al);
+	mlx5__cached_qa__destroy(qa);
+	mlx5__redact_serial__destroy(rs);
+	mlx5__opcode_allow__destroy(al);
 	close(fd);
 }

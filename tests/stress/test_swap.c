@@ -218,7 +218,7 @@ Test(swap, every_verdict_comes_from_a_or_b_and_nothing_both_forbid_runs, .timeou
 	cr_assert_eq(fwctl_policy_set_u32(obs->obj, "flags", FWCTL_BPF_F_DEV_INDEX), 0);
 	cr_assert_eq(fwctl_policy_set_u32(obs->obj, "dev_index", sim_fwctl_index(s.k)), 0);
 	cr_assert_eq(generic__observe__load(obs), 0);
-	obs_link = stress_attach(obs->maps.observe_ops);
+	obs_link = stress_attach(obs->maps.observe);
 	c.rb = ring_buffer__new(bpf_map__fd(obs->maps.fwctl_audit), count_record, &c.records, NULL);
 	cr_assert(c.rb);
 	cr_assert_eq(pthread_create(&ct, NULL, consume, &c), 0);

@@ -95,7 +95,7 @@ static void expect(const char *patched, const char *what, const char *want)
 }
 
 #define NOPOLICY	"no policy attached: Δ <= 10"
-#define SITE		"site stack (observe + deny_nvconfig_write + allowlist + rate_limit): Δ <= 600"
+#define SITE		"site stack (observe + deny_nv_write + allowlist + rate_limit): Δ <= 600"
 #define LEAN		"allowlist + an audit record of the outcome: Δ <= 200, and fewer " \
 			"instructions than Peer A with a decision record"
 #define PER_POLICY	"each further matching policy <= 40"

@@ -515,7 +515,7 @@ static void put_data(const char *path, const struct hook_policy__data *d)
 
 Test(loader_pins, swap_keeps_an_allowlist_entry_added_with_bpftool)
 {
-	cr_assert_eq(loader("attach", POLICIES "mlx5__opcode_allowlist.bpf.o", "--name", "t_allow"),
+	cr_assert_eq(loader("attach", POLICIES "mlx5__opcode_allow.bpf.o", "--name", "t_allow"),
 		     0, "%s", r.err);
 	cr_assert_eq(nop(), -EACCES, "an empty allowlist allows nothing");
 	/* NOP (0x80d), any op_mod: the key of docs/policies.md */
@@ -523,7 +523,7 @@ Test(loader_pins, swap_keeps_an_allowlist_entry_added_with_bpftool)
 			"key hex 0d 08 ff ff value hex 01"), 0, "%s", r.err);
 	cr_assert_eq(nop(), 0);
 
-	cr_assert_eq(loader("swap", "t_allow", POLICIES "mlx5__opcode_allowlist.bpf.o"), 0, "%s",
+	cr_assert_eq(loader("swap", "t_allow", POLICIES "mlx5__opcode_allow.bpf.o"), 0, "%s",
 		     r.err);
 	cr_assert_eq(nop(), 0, "the operator's entry was lost by the swap");
 	cr_assert(strstr(r.out, "carried: allowed"), "%s", r.out);
@@ -948,7 +948,7 @@ Test(site_baseline, a_failure_midway_detaches_what_it_attached)
 	cr_assert_eq(sh("rm -rf /tmp/sb_bin && mkdir -m 0700 /tmp/sb_bin"), 0);
 	/* a loader that fails the fourth attach */
 	snprintf(script, sizeof(script), "#!/bin/sh\n"
-		 "case \"$*\" in *deny_nvconfig_write*) echo 'no room' >&2; exit 1;; esac\n"
+		 "case \"$*\" in *mlx5__deny_nv_write.bpf.o*) echo 'no room' >&2; exit 1;; esac\n"
 		 "exec %s/" CLI_LOADER " \"$@\"\n", cwd);
 	cr_assert_eq(put_file("/tmp/sb_bin/fwctl-bpf", script, 0755), 0);
 	cr_assert_eq(run(BASELINE, "--fwctl-bpf", "/tmp/sb_bin/fwctl-bpf"), 1, "%s%s", r.out, r.err);

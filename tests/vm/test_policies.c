@@ -24,12 +24,12 @@
 #include "policies/generic__observe.skel.h"
 #include "policies/generic__rate_limit.skel.h"
 #include "policies/generic__readonly.skel.h"
-#include "policies/mlx5__cached_query_adapter.skel.h"
-#include "policies/mlx5__clamp_set_hca_cap.skel.h"
+#include "policies/mlx5__cached_qa.skel.h"
+#include "policies/mlx5__clamp_hca_cap.skel.h"
 #include "policies/mlx5__deny_mtmp_write.skel.h"
-#include "policies/mlx5__deny_nvconfig_write.skel.h"
-#include "policies/mlx5__opcode_allowlist.skel.h"
-#include "policies/mlx5__redact_module_serial.skel.h"
+#include "policies/mlx5__deny_nv_write.skel.h"
+#include "policies/mlx5__opcode_allow.skel.h"
+#include "policies/mlx5__redact_serial.skel.h"
 
 #define MBOX_HDR 16
 
@@ -63,7 +63,7 @@ static int nop(int fd)
 Test(policy, readonly_passes_read_only_rpcs_only)
 {
 	struct generic__readonly *skel = generic__readonly__open_and_load();
-	struct bpf_link *link = ATTACH(skel, readonly_ops);
+	struct bpf_link *link = ATTACH(skel, readonly);
 	int fd = sim_open(0);
 	long long before = sim_executed(0);
 
@@ -77,9 +77,9 @@ Test(policy, readonly_passes_read_only_rpcs_only)
 	generic__readonly__destroy(skel);
 }
 
-/* mlx5__opcode_allowlist */
+/* mlx5__opcode_allow */
 
-static void allow(struct mlx5__opcode_allowlist *skel, uint16_t opcode, uint16_t op_mod)
+static void allow(struct mlx5__opcode_allow *skel, uint16_t opcode, uint16_t op_mod)
 {
 	struct fwctl_mlx5_allow_key key = { .opcode = opcode, .op_mod = op_mod };
 	uint8_t one = 1;
@@ -90,8 +90,8 @@ static void allow(struct mlx5__opcode_allowlist *skel, uint16_t opcode, uint16_t
 
 Test(policy, allowlist_denies_by_default_and_follows_live_map_edits)
 {
-	struct mlx5__opcode_allowlist *skel = mlx5__opcode_allowlist__open_and_load();
-	struct bpf_link *link = ATTACH(skel, allowlist_ops);
+	struct mlx5__opcode_allow *skel = mlx5__opcode_allow__open_and_load();
+	struct bpf_link *link = ATTACH(skel, opcode_allow);
 	int fd = sim_open(0);
 	long long before = sim_executed(0);
 
@@ -107,13 +107,13 @@ Test(policy, allowlist_denies_by_default_and_follows_live_map_edits)
 	allow(skel, MLX5_CMD_OP_QUERY_HCA_CAP, 1);
 	cr_assert_eq(cmd(fd, FWCTL_RPC_CONFIGURATION, MLX5_CMD_OP_QUERY_HCA_CAP, 0), -EACCES);
 	bpf_link__destroy(link);
-	mlx5__opcode_allowlist__destroy(skel);
+	mlx5__opcode_allow__destroy(skel);
 }
 
 Test(policy, allowlist_rejects_a_request_shorter_than_the_header)
 {
-	struct mlx5__opcode_allowlist *skel = mlx5__opcode_allowlist__open_and_load();
-	struct bpf_link *link = ATTACH(skel, allowlist_ops);
+	struct mlx5__opcode_allow *skel = mlx5__opcode_allow__open_and_load();
+	struct bpf_link *link = ATTACH(skel, opcode_allow);
 	uint8_t in[8] = {}, out[MBOX_HDR];
 	uint32_t out_len = sizeof(out);
 	int fd = sim_open(0);
@@ -123,10 +123,10 @@ Test(policy, allowlist_rejects_a_request_shorter_than_the_header)
 	cr_assert_eq(fwctl_rpc(fd, FWCTL_RPC_DEBUG_READ_ONLY, in, sizeof(in), out, &out_len),
 		     -EMSGSIZE);
 	bpf_link__destroy(link);
-	mlx5__opcode_allowlist__destroy(skel);
+	mlx5__opcode_allow__destroy(skel);
 }
 
-/* mlx5__deny_nvconfig_write */
+/* mlx5__deny_nv_write */
 
 static int mnvda(int fd, int op_mod, uint8_t num_vfs, uint8_t *got_vfs)
 {
@@ -152,8 +152,8 @@ static int mnvda(int fd, int op_mod, uint8_t num_vfs, uint8_t *got_vfs)
 
 Test(policy, nvconfig_write_is_rejected_and_never_reaches_firmware)
 {
-	struct mlx5__deny_nvconfig_write *skel = mlx5__deny_nvconfig_write__open_and_load();
-	struct bpf_link *link = ATTACH(skel, nvconfig_ops);
+	struct mlx5__deny_nv_write *skel = mlx5__deny_nv_write__open_and_load();
+	struct bpf_link *link = ATTACH(skel, deny_nv_write);
 	int fd = sim_open(0);
 	long long before = sim_executed(0);
 	uint8_t vfs = 0;
@@ -163,13 +163,13 @@ Test(policy, nvconfig_write_is_rejected_and_never_reaches_firmware)
 	cr_assert_eq(mnvda(fd, SIM_REG_READ, 0, &vfs), 0, "reads stay allowed");
 	cr_assert_eq(vfs, 8, "NUM_OF_VFS unchanged");
 	bpf_link__destroy(link);
-	mlx5__deny_nvconfig_write__destroy(skel);
+	mlx5__deny_nv_write__destroy(skel);
 }
 
 Test(policy, nvconfig_write_passes_for_an_allowed_uid)
 {
-	struct mlx5__deny_nvconfig_write *skel = mlx5__deny_nvconfig_write__open_and_load();
-	struct bpf_link *link = ATTACH(skel, nvconfig_ops);
+	struct mlx5__deny_nv_write *skel = mlx5__deny_nv_write__open_and_load();
+	struct bpf_link *link = ATTACH(skel, deny_nv_write);
 	uint32_t uid = getuid();
 	uint8_t one = 1, vfs = 0;
 	int k = sim_private_device(), fd = sim_open(k);
@@ -180,10 +180,10 @@ Test(policy, nvconfig_write_passes_for_an_allowed_uid)
 	cr_assert_eq(mnvda(fd, SIM_REG_READ, 0, &vfs), 0);
 	cr_assert_eq(vfs, 4, "the allowed write took effect");
 	bpf_link__destroy(link);
-	mlx5__deny_nvconfig_write__destroy(skel);
+	mlx5__deny_nv_write__destroy(skel);
 }
 
-/* mlx5__redact_module_serial */
+/* mlx5__redact_serial */
 
 static void mcia_read(int fd, unsigned int addr, unsigned int size, uint8_t *data)
 {
@@ -200,7 +200,7 @@ static void mcia_read(int fd, unsigned int addr, unsigned int size, uint8_t *dat
 
 Test(policy, module_serial_is_zeroed_and_the_rest_of_the_eeprom_kept)
 {
-	struct mlx5__redact_module_serial *skel = mlx5__redact_module_serial__open_and_load();
+	struct mlx5__redact_serial *skel = mlx5__redact_serial__open_and_load();
 	uint8_t plain[32], redacted[32], zero[16] = {};
 	struct bpf_link *link;
 	int fd = sim_open(0);
@@ -209,7 +209,7 @@ Test(policy, module_serial_is_zeroed_and_the_rest_of_the_eeprom_kept)
 	mcia_read(fd, 188, 32, plain);
 	cr_assert_eq(memcmp(plain + 8, "MT2205VS", 8), 0, "the serial is there without the policy");
 
-	link = ATTACH(skel, redact_serial_ops);
+	link = ATTACH(skel, redact_serial);
 	before = sim_executed(0);
 	mcia_read(fd, 188, 32, redacted);
 	cr_assert_eq(sim_executed(0), before + 1, "the firmware still runs the read");
@@ -222,10 +222,10 @@ Test(policy, module_serial_is_zeroed_and_the_rest_of_the_eeprom_kept)
 	mcia_read(fd, 148, 16, redacted);
 	cr_assert_eq(memcmp(redacted, "Mellanox        ", 16), 0);
 	bpf_link__destroy(link);
-	mlx5__redact_module_serial__destroy(skel);
+	mlx5__redact_serial__destroy(skel);
 }
 
-/* mlx5__clamp_set_hca_cap */
+/* mlx5__clamp_hca_cap */
 
 /* The current general caps of VF @vf (other_function; 0: the device itself) */
 static void query_cur_caps(int fd, unsigned int vf, uint8_t *out)
@@ -273,8 +273,8 @@ static uint8_t set_roce_and_log_max_qp_18(int fd, unsigned int vf, uint8_t *out)
 
 Test(policy, vf_preconfiguration_runs_with_forbidden_bits_cleared_and_sizes_clamped)
 {
-	struct mlx5__clamp_set_hca_cap *skel = mlx5__clamp_set_hca_cap__open_and_load();
-	struct bpf_link *link = ATTACH(skel, clamp_ops);
+	struct mlx5__clamp_hca_cap *skel = mlx5__clamp_hca_cap__open_and_load();
+	struct bpf_link *link = ATTACH(skel, clamp_hca_cap);
 	static uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	static uint8_t ran[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
 	uint8_t out[MBOX_HDR];
@@ -305,13 +305,13 @@ Test(policy, vf_preconfiguration_runs_with_forbidden_bits_cleared_and_sizes_clam
 	cr_assert_eq(CUR_CAP(cur, roce), 1);
 	cr_assert_eq(CUR_CAP(cur, log_max_qp), 17);
 	bpf_link__destroy(link);
-	mlx5__clamp_set_hca_cap__destroy(skel);
+	mlx5__clamp_hca_cap__destroy(skel);
 }
 
 Test(policy, clamp_leaves_a_set_hca_cap_of_the_own_function_to_the_firmware)
 {
-	struct mlx5__clamp_set_hca_cap *skel = mlx5__clamp_set_hca_cap__open_and_load();
-	struct bpf_link *link = ATTACH(skel, clamp_ops);
+	struct mlx5__clamp_hca_cap *skel = mlx5__clamp_hca_cap__open_and_load();
+	struct bpf_link *link = ATTACH(skel, clamp_hca_cap);
 	static uint8_t cur[MLX5_ST_SZ_BYTES(query_hca_cap_out)];
 	static uint8_t ran[MLX5_ST_SZ_BYTES(set_hca_cap_in)];
 	uint8_t out[MBOX_HDR];
@@ -331,10 +331,10 @@ Test(policy, clamp_leaves_a_set_hca_cap_of_the_own_function_to_the_firmware)
 	query_cur_caps(fd, 0, cur);
 	cr_assert_eq(CUR_CAP(cur, log_max_qp), 17);
 	bpf_link__destroy(link);
-	mlx5__clamp_set_hca_cap__destroy(skel);
+	mlx5__clamp_hca_cap__destroy(skel);
 }
 
-/* mlx5__cached_query_adapter */
+/* mlx5__cached_qa */
 
 static int query_adapter(int fd, uint8_t *out, uint32_t *out_len)
 {
@@ -350,7 +350,7 @@ static int query_adapter(int fd, uint8_t *out, uint32_t *out_len)
 
 Test(policy, query_adapter_is_answered_by_the_policy_not_the_firmware)
 {
-	struct mlx5__cached_query_adapter *skel = mlx5__cached_query_adapter__open();
+	struct mlx5__cached_qa *skel = mlx5__cached_qa__open();
 	uint8_t out[MLX5_ST_SZ_BYTES(query_adapter_out)];
 	uint32_t out_len = sizeof(out);
 	struct bpf_link *link;
@@ -360,8 +360,8 @@ Test(policy, query_adapter_is_answered_by_the_policy_not_the_firmware)
 
 	cr_assert(skel);
 	strcpy((char *)skel->rodata->psid, "MT_SITE_0042");
-	cr_assert_eq(mlx5__cached_query_adapter__load(skel), 0);
-	link = ATTACH(skel, cached_qa_ops);
+	cr_assert_eq(mlx5__cached_qa__load(skel), 0);
+	link = ATTACH(skel, cached_qa);
 	before = sim_executed(0);
 	memset(out, 0xff, sizeof(out));
 	cr_assert_eq(query_adapter(fd, out, &out_len), 0);
@@ -380,13 +380,13 @@ Test(policy, query_adapter_is_answered_by_the_policy_not_the_firmware)
 	cr_assert_eq(nop(fd), 0, "other commands still reach firmware");
 	cr_assert_eq(sim_executed(0), before + 1);
 	bpf_link__destroy(link);
-	mlx5__cached_query_adapter__destroy(skel);
+	mlx5__cached_qa__destroy(skel);
 }
 
 Test(policy, query_adapter_reply_is_truncated_to_a_short_buffer)
 {
-	struct mlx5__cached_query_adapter *skel = mlx5__cached_query_adapter__open_and_load();
-	struct bpf_link *link = ATTACH(skel, cached_qa_ops);
+	struct mlx5__cached_qa *skel = mlx5__cached_qa__open_and_load();
+	struct bpf_link *link = ATTACH(skel, cached_qa);
 	uint8_t out[64];
 	uint32_t out_len = sizeof(out);
 	int fd = sim_open(0);
@@ -397,7 +397,7 @@ Test(policy, query_adapter_reply_is_truncated_to_a_short_buffer)
 	cr_assert_eq(sim_status(out), FWCTL_MLX5_STAT_OK);
 	cr_assert_eq(sim_executed(0), before);
 	bpf_link__destroy(link);
-	mlx5__cached_query_adapter__destroy(skel);
+	mlx5__cached_qa__destroy(skel);
 }
 
 /* generic__rate_limit */
@@ -405,7 +405,7 @@ Test(policy, query_adapter_reply_is_truncated_to_a_short_buffer)
 Test(policy, rate_limit_rejects_past_the_burst_with_eagain)
 {
 	struct generic__rate_limit *skel = generic__rate_limit__open_and_load();
-	struct bpf_link *link = ATTACH(skel, rate_limit_ops);
+	struct bpf_link *link = ATTACH(skel, rate_limit);
 	struct fwctl_rate_limit lim = { .rate = 1, .burst = 3 };
 	uint32_t uid = getuid();
 	int fd = sim_open(0), i;
@@ -452,9 +452,9 @@ static uint64_t audit_stat(struct generic__observe *skel, uint32_t i)
 Test(policy, observe_records_every_decision_including_other_policies_rejects)
 {
 	struct generic__observe *skel = generic__observe__open_and_load();
-	struct bpf_link *link = ATTACH(skel, observe_ops);
+	struct bpf_link *link = ATTACH(skel, observe);
 	struct generic__readonly *ro = generic__readonly__open_and_load();
-	struct bpf_link *ro_link = ATTACH(ro, readonly_ops);
+	struct bpf_link *ro_link = ATTACH(ro, readonly);
 	struct trail t = {};
 	struct ring_buffer *rb;
 	int fd = sim_open(0);
@@ -512,9 +512,9 @@ Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
 {
 	struct generic__observe *obs = generic__observe__open_and_load();
 	struct generic__rate_limit *rl = generic__rate_limit__open();
-	struct mlx5__deny_nvconfig_write *nv = mlx5__deny_nvconfig_write__open_and_load();
-	struct mlx5__opcode_allowlist *al = mlx5__opcode_allowlist__open_and_load();
-	struct mlx5__redact_module_serial *rs = mlx5__redact_module_serial__open_and_load();
+	struct mlx5__deny_nv_write *nv = mlx5__deny_nv_write__open_and_load();
+	struct mlx5__opcode_allow *al = mlx5__opcode_allow__open_and_load();
+	struct mlx5__redact_serial *rs = mlx5__redact_serial__open_and_load();
 	struct fwctl_rate_limit lim = { .rate = 1000, .burst = 1000 };
 	uint32_t any = FWCTL_RATE_ANY_UID;
 	struct bpf_link *links[5];
@@ -531,19 +531,19 @@ Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
 					  BPF_ANY), 0);
 	allow(al, MLX5_CMD_OP_NOP, FWCTL_MLX5_ANY_OP_MOD);
 	allow(al, MLX5_CMD_OP_ACCESS_REG, FWCTL_MLX5_ANY_OP_MOD);
-	links[0] = ATTACH(obs, observe_ops);
-	links[1] = ATTACH(rl, rate_limit_ops);
-	links[2] = ATTACH(nv, nvconfig_ops);
-	links[3] = ATTACH(al, allowlist_ops);
-	links[4] = ATTACH(rs, redact_serial_ops);
+	links[0] = ATTACH(obs, observe);
+	links[1] = ATTACH(rl, rate_limit);
+	links[2] = ATTACH(nv, deny_nv_write);
+	links[3] = ATTACH(al, opcode_allow);
+	links[4] = ATTACH(rs, redact_serial);
 
 	before = sim_executed(0);
 	cr_assert_eq(nop(fd), 0, "an allowed command passes the whole stack");
-	cr_assert_eq(mnvda(fd, SIM_REG_WRITE, 4, NULL), -EACCES, "deny_nvconfig_write");
+	cr_assert_eq(mnvda(fd, SIM_REG_WRITE, 4, NULL), -EACCES, "deny_nv_write");
 	cr_assert_eq(cmd(fd, FWCTL_RPC_DEBUG_READ_ONLY, MLX5_CMD_OP_QUERY_ISSI, 0), -EACCES,
-		     "opcode_allowlist");
+		     "opcode_allow");
 	mcia_read(fd, 188, 32, eeprom);
-	cr_assert_eq(memcmp(eeprom + 8, zero, 16), 0, "redact_module_serial");
+	cr_assert_eq(memcmp(eeprom + 8, zero, 16), 0, "redact_serial");
 	cr_assert_eq(sim_executed(0), before + 2, "only the NOP and the MCIA read ran");
 
 	rb = ring_buffer__new(bpf_map__fd(obs->maps.fwctl_audit), collect, &t, NULL);
@@ -562,9 +562,9 @@ Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
 		bpf_link__destroy(links[i]);
 	generic__observe__destroy(obs);
 	generic__rate_limit__destroy(rl);
-	mlx5__deny_nvconfig_write__destroy(nv);
-	mlx5__opcode_allowlist__destroy(al);
-	mlx5__redact_module_serial__destroy(rs);
+	mlx5__deny_nv_write__destroy(nv);
+	mlx5__opcode_allow__destroy(al);
+	mlx5__redact_serial__destroy(rs);
 }
 
 /* mlx5__deny_mtmp_write: the example of docs/writing-policies.md, verbatim */
@@ -572,7 +572,7 @@ Test(policy, site_baseline_stack_enforces_every_member_and_records_all)
 Test(policy, mtmp_threshold_write_is_rejected_and_never_reaches_firmware)
 {
 	struct mlx5__deny_mtmp_write *skel = mlx5__deny_mtmp_write__open_and_load();
-	struct bpf_link *link = ATTACH(skel, deny_mtmp_ops);
+	struct bpf_link *link = ATTACH(skel, deny_mtmp_write);
 	uint8_t reg[MLX5_ST_SZ_BYTES(mtmp_reg)] = {}, status;
 	int fd = sim_open(0);
 	long long before = sim_executed(0);

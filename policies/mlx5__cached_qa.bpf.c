@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mlx5__cached_query_adapter: answer QUERY_ADAPTER from the policy, with a
+ * mlx5__cached_qa: answer QUERY_ADAPTER from the policy, with a
  * sanitized reply, without touching firmware.
  *
  * Why: inventory agents poll QUERY_ADAPTER on every host, often every few
@@ -62,7 +62,7 @@ int BPF_PROG(cached_qa_filter, struct fwctl_bpf_ctx *rpc)
 	return FWCTL_BPF_REPLY;
 }
 
-FWCTL_BPF_OPS(cached_qa_ops) = {
+FWCTL_BPF_OPS(cached_qa) = {
 	.rpc_filter = (void *)cached_qa_filter,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,

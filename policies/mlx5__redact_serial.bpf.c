@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mlx5__redact_module_serial: zero the vendor serial number of pluggable
+ * mlx5__redact_serial: zero the vendor serial number of pluggable
  * modules in module EEPROM reads.
  *
  * Why: serial numbers of transceivers and cables identify hardware (and,
@@ -69,7 +69,7 @@ int BPF_PROG(redact_serial_done, struct fwctl_bpf_ctx *rpc)
 	return FWCTL_BPF_ALLOW;
 }
 
-FWCTL_BPF_OPS(redact_serial_ops) = {
+FWCTL_BPF_OPS(redact_serial) = {
 	.rpc_done = (void *)redact_serial_done,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,

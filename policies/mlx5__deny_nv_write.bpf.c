@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mlx5__deny_nvconfig_write: reject writes of the adapter's persistent
+ * mlx5__deny_nv_write: reject writes of the adapter's persistent
  * (non-volatile) configuration unless the caller is allowed.
  *
  * Why: MNVDA, the "NV data access" register (PRM register 0x9024), sets
@@ -50,7 +50,7 @@ int BPF_PROG(nvconfig_filter, struct fwctl_bpf_ctx *rpc)
 	return -EACCES;
 }
 
-FWCTL_BPF_OPS(nvconfig_ops) = {
+FWCTL_BPF_OPS(deny_nv_write) = {
 	.rpc_filter = (void *)nvconfig_filter,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,

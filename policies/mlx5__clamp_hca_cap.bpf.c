@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mlx5__clamp_set_hca_cap: rewrite a VF pre-configuration so it cannot
+ * mlx5__clamp_hca_cap: rewrite a VF pre-configuration so it cannot
  * switch on what the site forbids.
  *
  * Why: through fwctl, SET_HCA_CAP pre-configures another function: with
@@ -66,7 +66,7 @@ int BPF_PROG(clamp_filter, struct fwctl_bpf_ctx *rpc)
 	return FWCTL_BPF_ALLOW;
 }
 
-FWCTL_BPF_OPS(clamp_ops) = {
+FWCTL_BPF_OPS(clamp_hca_cap) = {
 	.rpc_filter = (void *)clamp_filter,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,

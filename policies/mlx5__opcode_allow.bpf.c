@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mlx5__opcode_allowlist: default deny; only commands in the allowlist map
+ * mlx5__opcode_allow: default deny; only commands in the allowlist map
  * reach mlx5 firmware.
  *
  * Why: an mlx5 device understands hundreds of commands and fwctl's driver
@@ -51,7 +51,7 @@ int BPF_PROG(allowlist_filter, struct fwctl_bpf_ctx *rpc)
 	return -EACCES;
 }
 
-FWCTL_BPF_OPS(allowlist_ops) = {
+FWCTL_BPF_OPS(opcode_allow) = {
 	.rpc_filter = (void *)allowlist_filter,
 	.device_type = FWCTL_DEVICE_TYPE_MLX5,
 	.prio = FWCTL_BPF_PRIO_DEFAULT,
