@@ -777,6 +777,10 @@ int audit_handover(const char *name, bool retire)
 
 static int help_collect(void)
 {
+	if (json_output) {
+		jw_null(json_wtr);
+		return 0;
+	}
 	fprintf(stderr,
 		"Usage: %s audit collect [--follow] [--store DIR] [--syslog] [--journal]\n"
 		"                       [--max-size BYTES] [--keep N]\n"

@@ -37,6 +37,10 @@ static void on_signal(int sig)
 
 static int do_help(void)
 {
+	if (json_output) {
+		jw_null(json_wtr);
+		return 0;
+	}
 	fprintf(stderr,
 		"Usage: %1$s audit [--follow] [--device DEV] [--verdict VERDICT] [--since SECS]\n"
 		"                 [--policy NAME] [--recorder NAME] [--store DIR]\n"
@@ -64,55 +68,68 @@ static int do_help(void)
 	return 0;
 }
 
+/* One option's value into @q; 0 or CMD_USAGE with the error printed */
+static int set_option(struct query *q, const char *opt, const char *v)
+{
+	if (!strcmp(opt, "--device")) {
+		q->filter.dev_index = parse_device(v);
+		if (q->filter.dev_index < 0)
+			return usage_err("can't query the audit trail: bad device %s", v);
+	} else if (!strcmp(opt, "--verdict")) {
+		q->filter.verdict = audit_verdict_parse(v);
+		if (q->filter.verdict < 0)
+			return usage_err("can't query the audit trail: bad verdict %s (allowed, "
+					 "rejected, replied, failed, withheld, would-reject)", v);
+	} else if (!strcmp(opt, "--since")) {
+		struct timespec now;
+		char msg[160];
+		double secs;
+		int64_t now_ns;
+
+		if (parse_seconds(opt, v, INFINITY, &secs, msg, sizeof(msg)))
+			return usage_err("can't query the audit trail: %s", msg);
+		clock_gettime(CLOCK_REALTIME, &now);
+		now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+		/* further back than the epoch: everything, never a wrap */
+		q->filter.since_real_ns = secs * 1e9 >= (double)now_ns ?
+					  0 : now_ns - (int64_t)(secs * 1e9);
+	} else if (!strcmp(opt, "--policy")) {
+		q->filter.policy = v;
+	} else if (!strcmp(opt, "--recorder")) {
+		q->filter.recorder = v;
+	} else {
+		q->store = v;
+	}
+	return 0;
+}
+
 static int parse_args(struct query *q, int argc, char **argv)
 {
-	while (argc) {
-		const char *opt = *argv;
+	static const char *const with_value[] = {
+		"--device", "--verdict", "--since", "--policy", "--recorder", "--store",
+	};
+
+	for (; argc; NEXT_ARG()) {
+		const char *opt = *argv, *v = NULL;
+		bool missing = false;
+		size_t i;
+		int err;
 
 		if (is_help(opt))
 			return do_help() ?: 1;
 		if (!strcmp(opt, "--follow") || !strcmp(opt, "-f")) {
 			q->follow = true;
-		} else if (argc < 2) {
-			return usage_err("can't query the audit trail: %s needs a value", opt);
-		} else if (!strcmp(opt, "--device")) {
-			q->filter.dev_index = parse_device(argv[1]);
-			if (q->filter.dev_index < 0)
-				return usage_err("bad device %s", argv[1]);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--verdict")) {
-			q->filter.verdict = audit_verdict_parse(argv[1]);
-			if (q->filter.verdict < 0)
-				return usage_err("bad verdict %s (allowed, rejected, replied, failed, "
-						 "withheld, would-reject)", argv[1]);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--since")) {
-			struct timespec now;
-			char msg[160];
-			double secs;
-			int64_t now_ns;
-
-			if (parse_seconds(opt, argv[1], INFINITY, &secs, msg, sizeof(msg)))
-				return usage_err("can't query the audit trail: %s", msg);
-			clock_gettime(CLOCK_REALTIME, &now);
-			now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-			/* further back than the epoch: everything, never a wrap */
-			q->filter.since_real_ns = secs * 1e9 >= (double)now_ns ?
-						  0 : now_ns - (int64_t)(secs * 1e9);
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--policy")) {
-			q->filter.policy = argv[1];
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--recorder")) {
-			q->filter.recorder = argv[1];
-			NEXT_ARG();
-		} else if (!strcmp(opt, "--store")) {
-			q->store = argv[1];
-			NEXT_ARG();
-		} else {
-			return usage_err("unknown option %s", opt);
+			continue;
 		}
-		NEXT_ARG();
+		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]) && !v && !missing; i++)
+			v = opt_value(with_value[i], &argc, &argv, &missing);
+		if (missing)
+			return usage_err("can't query the audit trail: %s needs a value", opt);
+		if (!v)
+			return usage_err("can't query the audit trail: unknown option %s", opt);
+		err = set_option(q, with_value[i - 1], v);
+		if (err)
+			return err;
 	}
 	return 0;
 }

@@ -5,8 +5,23 @@
 
 #include "main.h"
 
+static const struct cmd cmds[];
+
+/* "help COMMAND" is "COMMAND help"; "help NOSUCH" a usage error, as "NOSUCH" is */
+static int help_of(const char *name)
+{
+	char help[] = "help", *argv[] = { help, NULL };
+
+	for (int i = 0; cmds[i].cmd; i++)
+		if (strcmp(cmds[i].cmd, "help") && is_prefix(name, cmds[i].cmd))
+			return cmds[i].func(1, argv);
+	return usage_err("no such command '%s' (see \"%s help\")", name, bin_name);
+}
+
 static int do_help(int argc, char **argv)
 {
+	if (argc)
+		return help_of(argv[0]);
 	if (json_output) {
 		jw_null(json_wtr);
 		return 0;
@@ -129,7 +144,7 @@ int fwctl_bpf_main(int argc, char **argv)
 	else if (argc && argv[0][0] == '-' && !is_help(argv[0]))
 		ret = usage_err("unknown option %s (see \"%s help\")", argv[0], bin_name);
 	else if (argc && is_help(argv[0]))
-		ret = do_help(argc, argv);
+		ret = do_help(argc - 1, argv + 1);	/* "help [COMMAND]", "-h", "--help" */
 	else
 		ret = cmd_select(cmds, argc, argv, do_help);
 	if (json_output)

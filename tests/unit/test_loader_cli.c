@@ -276,3 +276,31 @@ Test(loader_json, pretty_mode_indents_by_four_spaces)
 	fclose(f);
 	cr_assert_str_eq(buf, "{\n    \"a\": 1,\n    \"b\": []\n}\n");
 }
+
+Test(loader_cli, help_of_a_command_is_its_help_and_of_no_command_a_usage_error)
+{
+	cr_assert_eq(cli("help", "stats"), 0);
+	cr_assert(strstr(err, "Usage: fwctl-bpf stats"), "%s", err);
+	cr_assert_eq(cli("help", "NOSUCHVERB"), EXIT_USAGE);
+	cr_assert(strstr(err, "no such command 'NOSUCHVERB'"), "%s", err);
+}
+
+Test(loader_cli, audit_help_in_json_mode_is_null)
+{
+	cr_assert_eq(cli("audit", "help", "-j"), 0);
+	cr_assert_str_eq(out, "null\n");
+	cr_assert_eq(cli("-j", "audit", "collect", "help"), 0);
+	cr_assert_str_eq(out, "null\n");
+}
+
+Test(loader_cli, audit_takes_opt_equals_value_as_attach_and_rpc_do)
+{
+	cr_assert_eq(cli("audit", "--verdict=bogus"), EXIT_USAGE);
+	cr_assert(strstr(err, "bad verdict bogus"), "the value was not read: %s", err);
+	cr_assert_eq(cli("audit", "--since=soon"), EXIT_USAGE);
+	cr_assert(strstr(err, "--since"), "%s", err);
+	cr_assert_eq(cli("audit", "--since"), EXIT_USAGE);
+	cr_assert(strstr(err, "--since needs a value"), "%s", err);
+	cr_assert_eq(cli("audit", "--sincerely=1"), EXIT_USAGE);
+	cr_assert(strstr(err, "unknown option --sincerely=1"), "%s", err);
+}
