@@ -809,13 +809,35 @@ struct collect_opts {
 	unsigned long keep;
 };
 
-static int parse_collect(int argc, char **argv, struct collect_opts *o)
+/* One option's value into @o; 0 or CMD_USAGE with the error printed */
+static int set_collect_option(struct collect_opts *o, const char *opt, const char *v)
 {
 	char msg[160];
 	uint64_t n;
 
+	if (!strcmp(opt, "--store")) {
+		o->store = v;
+	} else if (!strcmp(opt, "--max-size")) {
+		if (parse_unsigned(opt, v, 4096, UINT64_MAX, &n, msg, sizeof(msg)))
+			return usage_err("can't collect: %s", msg);
+		o->max_size = n;
+	} else {
+		if (parse_unsigned(opt, v, 1, AUDIT_STORE_KEEP * 4, &n, msg, sizeof(msg)))
+			return usage_err("can't collect: %s", msg);
+		o->keep = n;
+	}
+	return 0;
+}
+
+static int parse_collect(int argc, char **argv, struct collect_opts *o)
+{
+	static const char *const with_value[] = { "--store", "--max-size", "--keep" };
+
 	for (; argc; NEXT_ARG()) {
-		const char *opt = *argv;
+		const char *opt = *argv, *v = NULL;
+		bool missing = false;
+		size_t i;
+		int err;
 
 		if (is_help(opt))
 			return help_collect() ?: 1;
@@ -831,22 +853,15 @@ static int parse_collect(int argc, char **argv, struct collect_opts *o)
 			o->to_journal = true;
 			continue;
 		}
-		if (argc < 2)
+		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]) && !v && !missing; i++)
+			v = opt_value(with_value[i], &argc, &argv, &missing);
+		if (missing)
 			return usage_err("can't collect: %s needs a value", opt);
-		NEXT_ARG();
-		if (!strcmp(opt, "--store")) {
-			o->store = *argv;
-		} else if (!strcmp(opt, "--max-size")) {
-			if (parse_unsigned(opt, *argv, 4096, UINT64_MAX, &n, msg, sizeof(msg)))
-				return usage_err("can't collect: %s", msg);
-			o->max_size = n;
-		} else if (!strcmp(opt, "--keep")) {
-			if (parse_unsigned(opt, *argv, 1, AUDIT_STORE_KEEP * 4, &n, msg, sizeof(msg)))
-				return usage_err("can't collect: %s", msg);
-			o->keep = n;
-		} else {
+		if (!v)
 			return usage_err("can't collect: unknown option %s", opt);
-		}
+		err = set_collect_option(o, with_value[i - 1], v);
+		if (err)
+			return err;
 	}
 	return 0;
 }

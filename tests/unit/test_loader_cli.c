@@ -303,4 +303,8 @@ Test(loader_cli, audit_takes_opt_equals_value_as_attach_and_rpc_do)
 	cr_assert(strstr(err, "--since needs a value"), "%s", err);
 	cr_assert_eq(cli("audit", "--sincerely=1"), EXIT_USAGE);
 	cr_assert(strstr(err, "unknown option --sincerely=1"), "%s", err);
+	cr_assert_eq(cli("audit", "collect", "--keep=0"), EXIT_USAGE);
+	cr_assert(strstr(err, "--keep"), "the value was not read: %s", err);
+	cr_assert_eq(cli("audit", "collect", "--max-size"), EXIT_USAGE);
+	cr_assert(strstr(err, "--max-size needs a value"), "%s", err);
 }
