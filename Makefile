@@ -175,7 +175,7 @@ $(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
-$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS) $(TEST_OBJS) | $(BUILD)/tools/promtool
+$(BUILD)/vm-tests: $(VM_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_OBJS) $(TEST_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$(filter-out %.bpf.o,$^)) -o $@ -lcriterion $(LDLIBS)
 
@@ -188,7 +188,7 @@ $(BUILD)/tools/promtool:
 # Criterion runs each test in its own process; the in-VM tests share the
 # simulated devices' counters, so they run one at a time.
 # tests/unit/test_bench_report.c runs the benchmark's report
-check-unit: $(BUILD)/unit-tests $(BENCH_BIN) $(BUILD)/fwctl-bpf
+check-unit: $(BUILD)/unit-tests $(BENCH_BIN) $(BUILD)/fwctl-bpf $(POLICY_OBJS)
 	$(Q)mkdir -p $(BUILD)/logs
 	@echo '== host unit tests'
 	$(Q)scripts/check-hardening.sh $(BUILD)/fwctl-bpf 2>&1 | tee $(BUILD)/logs/hardening.log; \
@@ -196,7 +196,7 @@ check-unit: $(BUILD)/unit-tests $(BENCH_BIN) $(BUILD)/fwctl-bpf
 		$(BUILD)/unit-tests --jobs 2 2>&1 | tee $(BUILD)/logs/unit.log; \
 		u=$${PIPESTATUS[0]}; [ $$h -eq 0 ] && exit $$u || exit $$h
 
-check-vm: $(BUILD)/vm-tests
+check-vm: $(BUILD)/vm-tests $(BUILD)/tools/promtool
 	$(Q)mkdir -p $(BUILD)/logs
 	@echo '== in-VM tests (tests/vm/run)'
 	$(Q)tests/vm/run -- $(BUILD)/vm-tests --jobs 1 2>&1 | tee $(BUILD)/logs/vm.log; \
@@ -209,7 +209,7 @@ check-vm: $(BUILD)/vm-tests
 # rootfs (DKMS built the modules), and the suite runs the installed
 # loader and policies (tests/vm/stock-installed). Needs root; see
 # docs/stock-kernel.md.
-check-stock: deps all deb
+check-stock: deps all deb $(BUILD)/tools/promtool
 	$(Q)rm -f $(BUILD)/logs/vm-stock*.log
 	$(Q)f=0; $(MAKE) -s check-stock-fail-closed || f=$$?; \
 	    v=0; $(MAKE) -s check-stock-vm || v=$$?; \
@@ -230,7 +230,7 @@ check-stock-fail-closed:
 	$(Q)tests/vm/run --stock -- tests/vm/stock-installed --fail-closed 2>&1 | \
 		tee $(BUILD)/logs/vm-stock-fail-closed.log; exit $${PIPESTATUS[0]}
 
-check-stock-vm:
+check-stock-vm: $(BUILD)/tools/promtool
 	$(Q)mkdir -p $(BUILD)/logs
 	@echo '== in-VM tests on the stock Debian kernel (tests/vm/run --stock)'
 	$(Q)tests/vm/run --stock --timeout 1800 -- tests/vm/stock-installed 2>&1 | \

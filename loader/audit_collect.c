@@ -923,6 +923,11 @@ int do_audit_collect(int argc, char **argv)
 			c->store.keep = o.keep;
 		if (o.to_syslog)
 			openlog("fwctl-bpf", LOG_PID, LOG_AUTHPRIV);
+		/* sd_journal_sendv() succeeds silently when there is no journald */
+		if (o.to_journal && access("/run/systemd/journal/socket", W_OK))
+			fprintf(stderr, "Warning: no journal (/run/systemd/journal/socket: %s): "
+				"--journal copies go nowhere; the store still gets every record\n",
+				strerror(errno));
 		err = o.follow ? follow(c) : collect_once(c);
 		if (!err && !o.follow && !json_output)
 			printf("collected %llu audit records into %s\n",

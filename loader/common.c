@@ -41,8 +41,10 @@ const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
 	*missing = false;
 	if (strncmp(a, opt, n))
 		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
+	if (a[n] == '=') {
+		*missing = !a[n + 1];	/* "--store=": an unset variable, not a value */
+		return *missing ? NULL : a + n + 1;
+	}
 	if (a[n])
 		return NULL;
 	if (*argc < 2) {

@@ -254,6 +254,10 @@ static int stats_prometheus(const struct stats_opts *o)
 {
 	int err = o->output ? write_prometheus(o->output) : print_prometheus(stdout);
 
+	errno = 0;
+	if (!err && !o->output && (fflush(stdout) || ferror(stdout)))
+		err = errno ? -errno : -EIO;	/* "> file" on a full disk */
+
 	if (err) {
 		p_err("can't show stats: %s%s%s", o->output ?: "", o->output ? ": " : "",
 		      strerror(-err));

@@ -50,7 +50,7 @@ bool is_prefix(const char *pfx, const char *str);
 /*
  * (*@argv)[0] is option @opt: "--opt VALUE" (consumed: *@argv and *@argc
  * move past VALUE) or "--opt=VALUE". Returns VALUE; NULL if it is another
- * argument, or @opt without its value (*@missing set).
+ * argument, or @opt without its value or with an empty one (*@missing set).
  */
 const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing);
 /* "help", "-h" or "--help" */

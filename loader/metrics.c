@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <fwctl/bpf.h>
 
 #include "audit_collect.h"
@@ -121,7 +122,7 @@ static void prog_samples(FILE *f, const struct live_policy *p, const char *metri
 		prog_stats(ids[j], &s);
 		fprintf(f, "%s{policy=\"", metric);
 		label_value(f, p->name);
-		fprintf(f, "\",op=\"%s\"} ", ops[j]);
+		fprintf(f, "\",link_id=\"%u\",op=\"%s\"} ", p->link_id, ops[j]);
 		if (seconds)
 			fprintf(f, "%.9f\n", s.run_time_ns / 1e9);
 		else
@@ -144,13 +145,14 @@ static int print_policies(FILE *f)
 	       "1 while kernel.bpf_stats_enabled=1 (the run counters count)");
 	fprintf(f, "fwctl_bpf_stats_enabled %d\n", bpf_stats_enabled());
 	family(f, "fwctl_bpf_policy_info", "gauge",
-	       "an attached policy, in execution order, its priority and flags");
+	       "an attached policy (its link id tells two of one name apart), its order, "
+	       "priority and flags");
 	for (int i = 0; i < n; i++) {
 		fprintf(f, "fwctl_bpf_policy_info{policy=\"");
 		label_value(f, list[i].name);
-		fprintf(f, "\",order=\"%d\",prio=\"%u\",flags=\"%u\",complain=\"%d\"} 1\n",
-			list[i].order, list[i].prio, list[i].flags,
-			!!(list[i].flags & FWCTL_BPF_F_COMPLAIN));
+		fprintf(f, "\",link_id=\"%u\",order=\"%d\",prio=\"%u\",flags=\"%u\","
+			"complain=\"%d\"} 1\n", list[i].link_id, list[i].order, list[i].prio,
+			list[i].flags, !!(list[i].flags & FWCTL_BPF_F_COMPLAIN));
 	}
 	family(f, "fwctl_bpf_policy_runs_total", "counter",
 	       "runs of a policy's program (counted while bpf_stats is enabled)");
@@ -182,7 +184,7 @@ static int print_recorders(FILE *f)
 	int n = recorders_view(v, MAX_RECORDERS);
 
 	if (n < 0)
-		n = 0;	/* no pin tree: no recorders */
+		return n;	/* no pin tree is 0 recorders; this is an error */
 	family(f, "fwctl_bpf_audit_records_total", "counter", "audit records a recorder wrote");
 	recorder_samples(f, v, n, "fwctl_bpf_audit_records_total", 0);
 	family(f, "fwctl_bpf_audit_lost_total", "counter",
@@ -204,22 +206,37 @@ int print_prometheus(FILE *f)
 	return err;
 }
 
+/*
+ * A new file beside @path (mkstemp: never an existing file, never through
+ * a symlink planted there), readable by node_exporter's user whatever the
+ * caller's umask, renamed over @path once whole.
+ */
 int write_prometheus(const char *path)
 {
-	char tmp[4096];
+	char tmp[4096], *slash;
+	int fd, err = 0;
 	FILE *f;
-	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	slash = strrchr(path, '/');
+	if (snprintf(tmp, sizeof(tmp), "%.*s.fwctl-bpf.prom.XXXXXX",
+		     slash ? (int)(slash - path + 1) : 0, path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
+	fd = mkstemp(tmp);
+	if (fd < 0)
 		return -errno;
-	err = print_prometheus(f);
-	if (fflush(f) || ferror(f))
-		err = err ?: -errno;
-	if (fclose(f) && !err)
+	f = fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
+	if (!f) {
 		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	err = print_prometheus(f);
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		err = err ?: (errno ? -errno : -EIO);
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
 	/* the collector reads the old file or the new one, never half of one */
 	if (!err && rename(tmp, path))
 		err = -errno;

@@ -308,3 +308,15 @@ Test(loader_cli, audit_takes_opt_equals_value_as_attach_and_rpc_do)
 	cr_assert_eq(cli("audit", "collect", "--max-size"), EXIT_USAGE);
 	cr_assert(strstr(err, "--max-size needs a value"), "%s", err);
 }
+
+Test(loader_cli, an_option_without_its_value_says_so_whichever_it_is)
+{
+	const char *opts[] = { "--name", "--device", "--type", "--prio", "--set" };
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		cr_assert_eq(cli("attach", POLICY, opts[i]), EXIT_USAGE, "%s", opts[i]);
+		cr_assert(strstr(err, "needs a value"), "%s: %s", opts[i], err);
+	}
+	cr_assert_eq(cli("audit", "--store="), EXIT_USAGE);
+	cr_assert(strstr(err, "needs a value"), "an empty --store= is not the default: %s", err);
+}

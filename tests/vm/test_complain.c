@@ -125,11 +125,11 @@ Test(complain, a_complaining_policy_lets_the_rpc_run_and_the_trail_says_would_re
 	 * unverified: the records are what this test checks.
 	 */
 	loader_ok("audit", "collect");
-	cli_run(&r, "-j", "audit", "--verdict", "would-reject", NULL);
+	cli_run(&r, "-j", "audit", "--recorder", "observe", "--verdict", "would-reject", NULL);
 	cr_assert_eq(lines(r.out), 1, "one would-reject record expected:\n%s%s", r.out, r.err);
 	cr_assert(strstr(r.out, "\"verdict\":\"would-reject\""), "%s", r.out);
 	cr_assert(strstr(r.out, "\"opcode_name\":\"NOP\""), "%s", r.out);
-	cli_run(&r, "-j", "audit", "--verdict", "rejected", NULL);
+	cli_run(&r, "-j", "audit", "--recorder", "observe", "--verdict", "rejected", NULL);
 	cr_assert_eq(lines(r.out), 0, "a rejection was recorded:\n%s", r.out);
 }
 

@@ -93,10 +93,14 @@ Test(metrics, prometheus_output_passes_promtool_and_counts_what_the_kernel_count
 {
 	struct cli_result check = {};
 	char dev[32], policy[160];
-	long long rejected, rpcs;
+	long long rejected, rpcs, policies;
 	int i;
 
 	cr_assert_eq(sim_fwctl_name(0, dev, sizeof(dev)), 0);
+	/* whatever else the kernel runs (another suite's, another loader's) */
+	cr_assert_eq(cli_run(&r, "stats", "--format", "prometheus", NULL), 0, "%s", r.err);
+	policies = sample(r.out, "fwctl_bpf_policies");
+	cr_assert_geq(policies, 0, "%s", r.out);
 	cr_assert_eq(cli_run(&r, "attach", OBSERVE, "--all", NULL), 0, "%s", r.err);
 	cr_assert_eq(cli_run(&r, "attach", OBJ, "--name", "t_metrics", "--device", dev,
 			     "--set", "verdict=-13", NULL), 0, "%s", r.err);
@@ -113,8 +117,8 @@ Test(metrics, prometheus_output_passes_promtool_and_counts_what_the_kernel_count
 	cr_assert_eq(device_sample(r.out, "allowed", dev), fwctl_bpf_attr(dev, "allowed"));
 	cr_assert_eq(device_sample(r.out, "would_reject", dev), fwctl_bpf_attr(dev, "would_reject"));
 	cr_assert(strstr(r.out, "fwctl_bpf_device_fail_closed{device=\""), "%s", r.out);
-	cr_assert_eq(sample(r.out, "fwctl_bpf_policies"), 2, "%s", r.out);
-	snprintf(policy, sizeof(policy), "fwctl_bpf_policy_info{policy=\"t_metrics\",order=\"");
+	cr_assert_eq(sample(r.out, "fwctl_bpf_policies"), policies + 2, "%s", r.out);
+	snprintf(policy, sizeof(policy), "fwctl_bpf_policy_info{policy=\"t_metrics\",link_id=\"");
 	cr_assert(strstr(r.out, policy), "%s", r.out);
 	cr_assert_geq(sample(r.out, "fwctl_bpf_audit_records_total{recorder=\"observe\"}"), 3,
 		      "%s", r.out);
@@ -127,29 +131,58 @@ Test(metrics, prometheus_output_passes_promtool_and_counts_what_the_kernel_count
 	cli_result_free(&check);
 }
 
-Test(metrics, output_replaces_the_file_whole_and_a_failed_write_keeps_the_old_one)
+static void umount_dir(void)
+{
+	if (system("umount " DIR " 2>/dev/null"))
+		return;
+	cleanup();
+}
+
+Test(metrics, output_replaces_the_file_whole_and_a_failed_write_keeps_the_old_one,
+     .fini = umount_dir)
 {
 	struct cli_result check = {};
 	struct stat st;
 
+	/* a small file system to fill: the write, not the open, fails */
+	cr_assert_eq(system("mount -t tmpfs -o size=64k tmpfs " DIR), 0);
 	cr_assert_eq(cli_run(&r, "attach", OBJ, "--name", "t_metrics", NULL), 0, "%s", r.err);
+	umask(077);	/* node_exporter reads it whatever the caller's umask */
 	cr_assert_eq(cli_run(&r, "stats", "--format", "prometheus", "--output",
 			     DIR "/fwctl-bpf.prom", NULL), 0, "%s", r.err);
+	umask(022);
 	cr_assert_str_empty(r.out);
 	cr_assert_gt(read_text(DIR "/fwctl-bpf.prom", text, sizeof(text)), 0);
-	cr_assert(strstr(text, "fwctl_bpf_policies 1\n"), "%s", text);
+	cr_assert(strstr(text, "fwctl_bpf_policy_info{policy=\"t_metrics\""), "%s", text);
 	cr_assert_eq(promtool(text, &check), 0, "promtool: %s%s", check.out, check.err);
-	cr_assert_neq(stat(DIR "/fwctl-bpf.prom.tmp", &st), 0, "the temporary file stayed");
+	cr_assert_eq(stat(DIR "/fwctl-bpf.prom", &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0644, "mode %o", st.st_mode & 0777);
+	cr_assert_eq(system("ls -A " DIR " | grep -qvx fwctl-bpf.prom"), 256,
+		     "a temporary file stayed beside it");
 
-	/* the write fails (its temporary file cannot be made): the old file stays */
-	cr_assert_eq(mkdir(DIR "/fwctl-bpf.prom.tmp", 0755), 0);
+	/* a full disk: the old file stays as it was, nothing half-written beside it */
+	cr_assert_eq(system("dd if=/dev/zero of=" DIR "/fill bs=4k 2>/dev/null; true"), 0);
 	cr_assert_eq(cli_run(&r, "detach", "t_metrics", NULL), 0, "%s", r.err);
 	cr_assert_eq(cli_run(&r, "stats", "--format=prometheus", "--output",
 			     DIR "/fwctl-bpf.prom", NULL), 1);
-	cr_assert(strstr(r.err, DIR "/fwctl-bpf.prom"), "the error names the file: %s", r.err);
+	cr_assert(strstr(r.err, DIR "/fwctl-bpf.prom: No space left on device"),
+		  "the error names the file and the reason: %s", r.err);
 	cr_assert_gt(read_text(DIR "/fwctl-bpf.prom", text, sizeof(text)), 0);
-	cr_assert(strstr(text, "fwctl_bpf_policies 1\n"), "the old file changed: %s", text);
+	cr_assert(strstr(text, "fwctl_bpf_policy_info{policy=\"t_metrics\""),
+		  "the old file changed: %s", text);
+	cr_assert_eq(system("ls -A " DIR " | grep -v '^fill$' | grep -qvx fwctl-bpf.prom"), 256,
+		     "a temporary file stayed beside it");
 	cli_result_free(&check);
+}
+
+Test(metrics, output_never_writes_through_a_symlink_planted_beside_it)
+{
+	cr_assert_eq(system("echo precious >" DIR "/victim"), 0);
+	cr_assert_eq(symlink("victim", DIR "/fwctl-bpf.prom.tmp"), 0);
+	cr_assert_eq(cli_run(&r, "stats", "--format", "prometheus", "--output",
+			     DIR "/fwctl-bpf.prom", NULL), 0, "%s", r.err);
+	cr_assert_gt(read_text(DIR "/victim", text, sizeof(text)), 0);
+	cr_assert_str_eq(text, "precious\n", "the output went through the symlink");
 }
 
 Test(metrics, bad_arguments_are_usage_errors_that_say_why)
@@ -160,6 +193,8 @@ Test(metrics, bad_arguments_are_usage_errors_that_say_why)
 	cr_assert(strstr(r.err, "--format needs a value"), "%s", r.err);
 	cr_assert_eq(cli_run(&r, "stats", "--output", DIR "/x.prom", NULL), 2);
 	cr_assert(strstr(r.err, "--output writes --format prometheus only"), "%s", r.err);
+	cr_assert_eq(cli_run(&r, "stats", "--format", "prometheus", "--output=", NULL), 2);
+	cr_assert(strstr(r.err, "--output needs a file"), "an empty --output: %s", r.err);
 	cr_assert_eq(cli_run(&r, "-j", "stats", "--format", "prometheus", NULL), 2);
 	cr_assert(strstr(r.out, "{\"error\":\"can't show stats: --format prometheus and -j"),
 		  "%s", r.out);
