@@ -604,25 +604,17 @@ int rpc_parse(int argc, char **argv, struct rpc_request *req)
 	NEXT_ARG();
 
 	for (; argc; NEXT_ARG()) {
-		const char *a = argv[0], *val = NULL;
-		bool scope = false, out_len = false;
+		const char *a = argv[0], *val;
+		bool scope = false, out_len = false, missing;
 
-		if (!strcmp(a, "--scope") || !strcmp(a, "--out-len")) {
-			scope = a[2] == 's';
-			out_len = !scope;
-			if (argc < 2) {
-				usage_err("can't send rpc: %s needs a value", a);
-				goto out;
-			}
-			NEXT_ARG();
-			val = argv[0];
-		} else if (!strncmp(a, "--scope=", 8)) {
+		if ((val = opt_value("--scope", &argc, &argv, &missing)))
 			scope = true;
-			val = a + 8;
-		} else if (!strncmp(a, "--out-len=", 10)) {
+		else if (!missing && (val = opt_value("--out-len", &argc, &argv, &missing)))
 			out_len = true;
-			val = a + 10;
-		} else if (a[0] == '-') {
+		if (missing) {
+			usage_err("can't send rpc: %s needs a value", a);
+			goto out;
+		} else if (!val && a[0] == '-') {
 			usage_err("can't send rpc: unknown option '%s' (see \"%s rpc help\")", a, bin_name);
 			goto out;
 		}
