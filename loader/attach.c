@@ -73,7 +73,7 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->sets[o->nr_sets++] = v;
 		} else if (swap && !strcmp(argv[0], "--fresh")) {
 			o->fresh = true;
-		} else if (!strcmp(argv[0], "--complain") || (swap && !strcmp(argv[0], "--enforce"))) {
+		} else if (!strcmp(argv[0], "--complain") || !strcmp(argv[0], "--enforce")) {
 			bool c = !strcmp(argv[0], "--complain");
 
 			if (o->complain == !c)
@@ -304,7 +304,7 @@ static int help_attach(void)
 	}
 	fprintf(stderr,
 		"Usage: %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
-		"                 [--name NAME] [--prio PRIO] [--complain] [--set KEY=VALUE]...\n"
+		"                 [--name NAME] [--prio PRIO] [--complain | --enforce] [--set KEY=VALUE]...\n"
 		"\n"
 		"Load POLICY.bpf.o, attach its fwctl_bpf_ops and pin the link and the maps\n"
 		"under %s/NAME/, so the policy runs until \"%s detach NAME\".\n"
@@ -318,6 +318,7 @@ static int help_attach(void)
 		"  --complain     complain mode: the policy's rejections become would-reject\n"
 		"                 (recorded and counted; the RPC proceeds); it never counts as\n"
 		"                 enforcing for a fail-closed device\n"
+		"  --enforce      enforcing, even if the object's ops ask for complain mode\n"
 		"  --set K=V      set global variable K before loading (see \"inspect\")\n",
 		bin_name, pin_root(), bin_name);
 	return 0;
@@ -380,7 +381,7 @@ int do_attach(int argc, char **argv)
 	}
 	if (o.has_prio && fwctl_policy_set_u32(obj, "prio", o.prio))
 		goto field_err;
-	if (o.complain == 1 && fwctl_policy_set_u32(obj, "flags", *flags | FWCTL_BPF_F_COMPLAIN))
+	if (fwctl_policy_set_u32(obj, "flags", with_mode(*flags, o.complain)))
 		goto field_err;
 	if (apply_sets("attach", o.object, obj, &o))
 		goto out;

@@ -33,7 +33,7 @@ static int do_help(int argc, char **argv)
 		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | audit | rpc }\n"
 		"\n"
 		"       %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
-		"                 [--name NAME] [--prio PRIO] [--complain] [--set KEY=VALUE]...\n"
+		"                 [--name NAME] [--prio PRIO] [--complain | --enforce] [--set KEY=VALUE]...\n"
 		"       %s swap NAME NEW.bpf.o [--set KEY=VALUE]... [--fresh] [--complain | --enforce]\n"
 		"       %s detach NAME\n"
 		"       %s list\n"
