@@ -831,12 +831,10 @@ static int set_collect_option(struct collect_opts *o, const char *opt, const cha
 
 static int parse_collect(int argc, char **argv, struct collect_opts *o)
 {
-	static const char *const with_value[] = { "--store", "--max-size", "--keep" };
+	static const char *const with_value[] = { "--store", "--max-size", "--keep", NULL };
 
 	for (; argc; NEXT_ARG()) {
-		const char *opt = *argv, *v = NULL;
-		bool missing = false;
-		size_t i;
+		const char *opt = *argv, *name, *v;
 		int err;
 
 		if (is_help(opt))
@@ -853,13 +851,8 @@ static int parse_collect(int argc, char **argv, struct collect_opts *o)
 			o->to_journal = true;
 			continue;
 		}
-		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]) && !v && !missing; i++)
-			v = opt_value(with_value[i], &argc, &argv, &missing);
-		if (missing)
-			return usage_err("can't collect: %s needs a value", opt);
-		if (!v)
-			return usage_err("can't collect: unknown option %s", opt);
-		err = set_collect_option(o, with_value[i - 1], v);
+		err = opt_value_in(with_value, &argc, &argv, &name, &v, "collect") ?:
+		      set_collect_option(o, name, v);
 		if (err)
 			return err;
 	}

@@ -106,13 +106,11 @@ static int set_option(struct query *q, const char *opt, const char *v)
 static int parse_args(struct query *q, int argc, char **argv)
 {
 	static const char *const with_value[] = {
-		"--device", "--verdict", "--since", "--policy", "--recorder", "--store",
+		"--device", "--verdict", "--since", "--policy", "--recorder", "--store", NULL
 	};
 
 	for (; argc; NEXT_ARG()) {
-		const char *opt = *argv, *v = NULL;
-		bool missing = false;
-		size_t i;
+		const char *opt = *argv, *name, *v;
 		int err;
 
 		if (is_help(opt))
@@ -121,13 +119,8 @@ static int parse_args(struct query *q, int argc, char **argv)
 			q->follow = true;
 			continue;
 		}
-		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]) && !v && !missing; i++)
-			v = opt_value(with_value[i], &argc, &argv, &missing);
-		if (missing)
-			return usage_err("can't query the audit trail: %s needs a value", opt);
-		if (!v)
-			return usage_err("can't query the audit trail: unknown option %s", opt);
-		err = set_option(q, with_value[i - 1], v);
+		err = opt_value_in(with_value, &argc, &argv, &name, &v, "query the audit trail") ?:
+		      set_option(q, name, v);
 		if (err)
 			return err;
 	}

@@ -56,6 +56,24 @@ const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
 	return (*argv)[0];
 }
 
+int opt_value_in(const char *const *names, int *argc, char ***argv, const char **name,
+		 const char **value, const char *verb)
+{
+	const char *arg = (*argv)[0];
+	bool missing = false;
+
+	*value = NULL;
+	for (*name = NULL; *names && !*value && !missing; names++) {
+		*value = opt_value(*names, argc, argv, &missing);
+		*name = *names;
+	}
+	if (missing)
+		return usage_err("can't %s: %s needs a value", verb, arg);
+	if (!*value)
+		return usage_err("can't %s: unknown option %s", verb, arg);
+	return 0;
+}
+
 int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int argc, char **argv))
 {
 	int i;

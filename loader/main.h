@@ -53,6 +53,14 @@ bool is_prefix(const char *pfx, const char *str);
  * argument, or @opt without its value or with an empty one (*@missing set).
  */
 const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing);
+/*
+ * (*@argv)[0] is one of the options @names (NULL-terminated) that take a
+ * value: which in *@name, its value in *@value (consumed as opt_value()
+ * does); 0, or CMD_USAGE with "can't VERB: ..." printed (another option,
+ * or the value missing).
+ */
+int opt_value_in(const char *const *names, int *argc, char ***argv, const char **name,
+		 const char **value, const char *verb);
 /* "help", "-h" or "--help" */
 bool is_help(const char *arg);
 
