@@ -188,12 +188,15 @@ $(BUILD)/tools/promtool:
 # Criterion runs each test in its own process; the in-VM tests share the
 # simulated devices' counters, so they run one at a time.
 # tests/unit/test_bench_report.c runs the benchmark's report
+# tests/unit/test_policy_names.c checks the library's objects: the ones its
+# sources build, not whatever an older tree left in build/policies
 check-unit: $(BUILD)/unit-tests $(BENCH_BIN) $(BUILD)/fwctl-bpf $(POLICY_OBJS)
 	$(Q)mkdir -p $(BUILD)/logs
 	@echo '== host unit tests'
 	$(Q)scripts/check-hardening.sh $(BUILD)/fwctl-bpf 2>&1 | tee $(BUILD)/logs/hardening.log; \
 		h=$${PIPESTATUS[0]}; \
-		$(BUILD)/unit-tests --jobs 2 2>&1 | tee $(BUILD)/logs/unit.log; \
+		FWCTL_BPF_POLICY_OBJS="$(POLICY_OBJS)" $(BUILD)/unit-tests --jobs 2 2>&1 | \
+		tee $(BUILD)/logs/unit.log; \
 		u=$${PIPESTATUS[0]}; [ $$h -eq 0 ] && exit $$u || exit $$h
 
 check-vm: $(BUILD)/vm-tests $(BUILD)/tools/promtool
