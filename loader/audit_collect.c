@@ -135,7 +135,7 @@ static uint64_t ring_waiting(int fd)
 	return n;
 }
 
-int recorders_view(struct recorder_view *v, int max)
+int recorders_view(struct recorder_view *v, int max, bool probe_held)
 {
 	glob_t g;
 	size_t i;
@@ -156,7 +156,7 @@ int recorders_view(struct recorder_view *v, int max)
 		snprintf(stats, sizeof(stats), "%s_stats", g.gl_pathv[i]);
 		sfd = bpf_obj_get(stats);
 		stats_of(sfd, &v[n].stats);
-		dfd = open_dir_of(v[n].name);
+		dfd = probe_held ? open_dir_of(v[n].name) : -1;
 		if (dfd >= 0 && flock(dfd, LOCK_SH | LOCK_NB))
 			v[n].held = errno == EWOULDBLOCK;
 		if (dfd >= 0)

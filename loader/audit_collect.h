@@ -24,8 +24,13 @@ struct recorder_view {
 	bool held;		/* a consumer holds it */
 };
 
-/* Every pinned recorder, at most @max; the count or -errno */
-int recorders_view(struct recorder_view *v, int max);
+/*
+ * Every pinned recorder, at most @max; the count or -errno. With
+ * @probe_held, whether a consumer holds each (a share lock tried on its pin
+ * directory, which a collector scanning at that moment sees as another
+ * reader: for audit's report, not for periodic readers such as stats).
+ */
+int recorders_view(struct recorder_view *v, int max, bool probe_held);
 
 /* The sum of the rpcs counters of every fwctl device (the kernel's decisions); -1 */
 long long kernel_decisions(void);

@@ -244,7 +244,7 @@ static int account(const char *dir)
 	err = audit_state_load(dir, &st);
 	if (err)
 		fprintf(stderr, "audit: can't read %s/state.json: %s\n", dir, strerror(-err));
-	n = recorders_view(v, sizeof(v) / sizeof(v[0]));
+	n = recorders_view(v, sizeof(v) / sizeof(v[0]), true);
 	if (n <= 0)
 		fprintf(stderr, "audit: no recorder policy is attached (%s/*/fwctl_audit)\n",
 			pin_root());

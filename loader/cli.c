@@ -7,21 +7,30 @@
 
 static const struct cmd cmds[];
 
-/* "help COMMAND" is "COMMAND help"; "help NOSUCH" a usage error, as "NOSUCH" is */
-static int help_of(const char *name)
+/*
+ * "help COMMAND [SUB...]" is "COMMAND [SUB...] help" ("help audit collect"
+ * is collect's); "help NOSUCH" a usage error, as "NOSUCH" is.
+ */
+static int help_of(int argc, char **argv)
 {
-	char help[] = "help", *argv[] = { help, NULL };
+	char help[] = "help", *sub[8];
+	int n = argc - 1 < 6 ? argc - 1 : 6;
 
-	for (int i = 0; cmds[i].cmd; i++)
-		if (strcmp(cmds[i].cmd, "help") && is_prefix(name, cmds[i].cmd))
-			return cmds[i].func(1, argv);
-	return usage_err("no such command '%s' (see \"%s help\")", name, bin_name);
+	for (int i = 0; cmds[i].cmd; i++) {
+		if (!strcmp(cmds[i].cmd, "help") || !is_prefix(argv[0], cmds[i].cmd))
+			continue;
+		memcpy(sub, argv + 1, n * sizeof(*sub));
+		sub[n] = help;
+		sub[n + 1] = NULL;
+		return cmds[i].func(n + 1, sub);
+	}
+	return usage_err("no such command '%s' (see \"%s help\")", argv[0], bin_name);
 }
 
 static int do_help(int argc, char **argv)
 {
 	if (argc)
-		return help_of(argv[0]);
+		return help_of(argc, argv);
 	if (json_output) {
 		jw_null(json_wtr);
 		return 0;

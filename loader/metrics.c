@@ -181,7 +181,7 @@ static void recorder_samples(FILE *f, const struct recorder_view *v, int n, cons
 static int print_recorders(FILE *f)
 {
 	struct recorder_view v[MAX_RECORDERS];
-	int n = recorders_view(v, MAX_RECORDERS);
+	int n = recorders_view(v, MAX_RECORDERS, false);	/* no lock a collector trips on */
 
 	if (n < 0)
 		return n;	/* no pin tree is 0 recorders; this is an error */

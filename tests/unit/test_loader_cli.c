@@ -281,6 +281,8 @@ Test(loader_cli, help_of_a_command_is_its_help_and_of_no_command_a_usage_error)
 {
 	cr_assert_eq(cli("help", "stats"), 0);
 	cr_assert(strstr(err, "Usage: fwctl-bpf stats"), "%s", err);
+	cr_assert_eq(cli("help", "audit", "collect"), 0);
+	cr_assert(strstr(err, "Usage: fwctl-bpf audit collect"), "%s", err);
 	cr_assert_eq(cli("help", "NOSUCHVERB"), EXIT_USAGE);
 	cr_assert(strstr(err, "no such command 'NOSUCHVERB'"), "%s", err);
 }
