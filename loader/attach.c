@@ -64,7 +64,7 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 	o->complain = -1;
 	for (; argc > 0; NEXT_ARG()) {
 		const char *v;
-		bool missing;
+		bool missing = false;
 
 		if ((v = opt_value("--set", &argc, &argv, &missing))) {
 			if (o->nr_sets == ATTACH_MAX_SETS)
@@ -80,9 +80,9 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 				return usage_err("can't %s policy: --complain and --enforce exclude "
 						 "each other", verb);
 			o->complain = c;
-		} else if (!missing && !swap && (v = opt_value("--name", &argc, &argv, &missing))) {
+		} else if (!swap && (v = opt_value("--name", &argc, &argv, &missing))) {
 			o->name = v;
-		} else if (!missing && !swap && (v = opt_value("--device", &argc, &argv, &missing))) {
+		} else if (!swap && (v = opt_value("--device", &argc, &argv, &missing))) {
 			int idx = parse_device(v);
 
 			if (idx < 0)
@@ -90,7 +90,7 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->match = MATCH_DEVICE;
 			o->dev_index = idx;
 			matches++;
-		} else if (!missing && !swap && (v = opt_value("--type", &argc, &argv, &missing))) {
+		} else if (!swap && (v = opt_value("--type", &argc, &argv, &missing))) {
 			int type = parse_device_type(v);
 
 			if (type < 0)
@@ -99,7 +99,7 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 			o->match = MATCH_TYPE;
 			o->device_type = type;
 			matches++;
-		} else if (!missing && !swap && (v = opt_value("--prio", &argc, &argv, &missing))) {
+		} else if (!swap && (v = opt_value("--prio", &argc, &argv, &missing))) {
 			char msg[128];
 
 			if (parse_u32("--prio", v, &o->prio, msg, sizeof(msg)))

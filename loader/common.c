@@ -38,19 +38,17 @@ const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing)
 	const char *a = (*argv)[0];
 	size_t n = strlen(opt);
 
-	*missing = false;
 	if (strncmp(a, opt, n))
-		return NULL;
+		return NULL;	/* another argument: *@missing as it was */
 	if (a[n] == '=') {
 		*missing = !a[n + 1];	/* "--store=": an unset variable, not a value */
 		return *missing ? NULL : a + n + 1;
 	}
 	if (a[n])
 		return NULL;
-	if (*argc < 2) {
-		*missing = true;
+	*missing = *argc < 2;
+	if (*missing)
 		return NULL;
-	}
 	(*argc)--;
 	(*argv)++;
 	return (*argv)[0];

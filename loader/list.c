@@ -226,7 +226,7 @@ static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
 	memset(o, 0, sizeof(*o));
 	for (; argc > 0; NEXT_ARG()) {
 		const char *v;
-		bool missing;
+		bool missing = false;
 
 		if ((v = opt_value("--format", &argc, &argv, &missing))) {
 			if (strcmp(v, "prometheus") && strcmp(v, "text"))

@@ -50,7 +50,8 @@ bool is_prefix(const char *pfx, const char *str);
 /*
  * (*@argv)[0] is option @opt: "--opt VALUE" (consumed: *@argv and *@argc
  * move past VALUE) or "--opt=VALUE". Returns VALUE; NULL if it is another
- * argument, or @opt without its value or with an empty one (*@missing set).
+ * argument (*@missing left as it was, so that one flag serves a chain of
+ * calls), or @opt without its value or with an empty one (*@missing set).
  */
 const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing);
 /*
@@ -134,6 +135,24 @@ void pin_root_unlock(int fd);
 int parse_device_type(const char *s);
 /* "/dev/fwctl/fwctlN", "fwctlN" or "N"; -1 if not one */
 int parse_device(const char *s);
+
+/* Where the fwctl devices are, and the hook's attributes under NAME/bpf/ */
+#define FWCTL_CLASS	"/sys/class/fwctl"
+
+/* The hook's per-device counters, in the order status prints them */
+struct device_counter {
+	const char *attr;	/* /sys/class/fwctl/fwctlN/bpf/ATTR */
+	const char *help;	/* what it counts */
+};
+extern const struct device_counter device_counters[];
+extern const size_t nr_device_counters;
+
+struct dirent;
+/*
+ * The fwctl devices, in number order (scandir(): free each entry and the
+ * array); their count, 0 when there is no fwctl class.
+ */
+int fwctl_devices(struct dirent ***devs);
 
 /* kernel.bpf_stats_enabled: programs' run_cnt/run_time_ns are counted */
 bool bpf_stats_enabled(void);

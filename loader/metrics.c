@@ -22,24 +22,7 @@
 #include "main.h"
 #include "metrics.h"
 
-#define FWCTL_CLASS	"/sys/class/fwctl"
 #define MAX_RECORDERS	FWCTL_BPF_MAX_POLICIES
-
-/* The per-device counters of /sys/class/fwctl/fwctlN/bpf/ */
-static const struct {
-	const char *attr;
-	const char *help;
-} device_counters[] = {
-	{ "rpcs", "RPCs the hook decided" },
-	{ "allowed", "RPCs the policies allowed" },
-	{ "rejected", "RPCs a policy rejected" },
-	{ "would_reject", "RPCs a complain-mode policy would have rejected (they ran)" },
-	{ "rewritten", "RPCs a policy rewrote" },
-	{ "replied", "RPCs a policy answered without firmware" },
-	{ "invalid", "RPCs rejected for a policy's invalid return value" },
-	{ "withheld", "responses a policy withheld" },
-	{ "redacted", "responses a policy redacted" },
-};
 
 /*
  * A label value: the text exposition format escapes '\\', '"' and newline;
@@ -64,26 +47,14 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strverscmp((*a)->d_name, (*b)->d_name);
-}
-
-static int fwctl_device(const struct dirent *d)
-{
-	return !strncmp(d->d_name, "fwctl", 5);
-}
-
 static void print_devices(FILE *f)
 {
 	struct dirent **devs = NULL;
 	char name[64];
-	int n = scandir(FWCTL_CLASS, &devs, fwctl_device, by_name);
+	int n = fwctl_devices(&devs);
 	size_t c;
 
-	if (n < 0)
-		n = 0;	/* no fwctl class: no devices */
-	for (c = 0; c < sizeof(device_counters) / sizeof(device_counters[0]); c++) {
+	for (c = 0; c < nr_device_counters; c++) {
 		snprintf(name, sizeof(name), "fwctl_bpf_device_%s_total", device_counters[c].attr);
 		family(f, name, "counter", device_counters[c].help);
 		for (int i = 0; i < n; i++) {
@@ -107,36 +78,48 @@ static void print_devices(FILE *f)
 	free(devs);
 }
 
-/* The run counts of one program of policy @p (op: rpc_filter, rpc_done) */
-static void prog_samples(FILE *f, const struct live_policy *p, const char *metric,
-			 bool seconds)
+/* A policy's programs' run counts (rpc_filter, rpc_done; id 0: none), read once */
+struct policy_progs {
+	struct prog_stats prog[2];
+};
+
+static void prog_samples(FILE *f, const struct live_policy *p, const struct policy_progs *pp,
+			 const char *metric, bool seconds)
 {
 	static const char *const ops[] = { "rpc_filter", "rpc_done" };
-	uint32_t ids[] = { p->filter_prog_id, p->done_prog_id };
 
 	for (int j = 0; j < 2; j++) {
-		struct prog_stats s;
+		const struct prog_stats *s = &pp->prog[j];
 
-		if (!ids[j])
+		if (!s->id)
 			continue;
-		prog_stats(ids[j], &s);
 		fprintf(f, "%s{policy=\"", metric);
 		label_value(f, p->name);
 		fprintf(f, "\",link_id=\"%u\",op=\"%s\"} ", p->link_id, ops[j]);
 		if (seconds)
-			fprintf(f, "%.9f\n", s.run_time_ns / 1e9);
+			fprintf(f, "%.9f\n", s->run_time_ns / 1e9);
 		else
-			fprintf(f, "%llu\n", (unsigned long long)s.run_cnt);
+			fprintf(f, "%llu\n", (unsigned long long)s->run_cnt);
 	}
 }
 
 static int print_policies(FILE *f)
 {
 	struct live_policy *list = NULL;
+	struct policy_progs *pp;
 	int n = live_policies(&list);
 
 	if (n < 0)
 		return n;
+	pp = calloc(n ?: 1, sizeof(*pp));
+	if (!pp) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		prog_stats(list[i].filter_prog_id, &pp[i].prog[0]);
+		prog_stats(list[i].done_prog_id, &pp[i].prog[1]);
+	}
 	family(f, "fwctl_bpf_policies", "gauge", "policies attached");
 	fprintf(f, "fwctl_bpf_policies %d\n", n);
 	family(f, "fwctl_bpf_policies_max", "gauge", "policies the kernel can hold");
@@ -157,11 +140,12 @@ static int print_policies(FILE *f)
 	family(f, "fwctl_bpf_policy_runs_total", "counter",
 	       "runs of a policy's program (counted while bpf_stats is enabled)");
 	for (int i = 0; i < n; i++)
-		prog_samples(f, &list[i], "fwctl_bpf_policy_runs_total", false);
+		prog_samples(f, &list[i], &pp[i], "fwctl_bpf_policy_runs_total", false);
 	family(f, "fwctl_bpf_policy_run_seconds_total", "counter",
 	       "time in a policy's program (counted while bpf_stats is enabled)");
 	for (int i = 0; i < n; i++)
-		prog_samples(f, &list[i], "fwctl_bpf_policy_run_seconds_total", true);
+		prog_samples(f, &list[i], &pp[i], "fwctl_bpf_policy_run_seconds_total", true);
+	free(pp);
 	free(list);
 	return 0;
 }

@@ -605,11 +605,11 @@ int rpc_parse(int argc, char **argv, struct rpc_request *req)
 
 	for (; argc; NEXT_ARG()) {
 		const char *a = argv[0], *val;
-		bool scope = false, out_len = false, missing;
+		bool scope = false, out_len = false, missing = false;
 
 		if ((val = opt_value("--scope", &argc, &argv, &missing)))
 			scope = true;
-		else if (!missing && (val = opt_value("--out-len", &argc, &argv, &missing)))
+		else if ((val = opt_value("--out-len", &argc, &argv, &missing)))
 			out_len = true;
 		if (missing) {
 			usage_err("can't send rpc: %s needs a value", a);

@@ -12,13 +12,18 @@
 #include "live.h"
 #include "main.h"
 
-#define FWCTL_CLASS "/sys/class/fwctl"
-
-static const char *const counters[] = {
-	"rpcs", "allowed", "rejected", "rewritten", "replied", "invalid",
-	"would_reject", "withheld", "redacted",
+const struct device_counter device_counters[] = {
+	{ "rpcs", "RPCs the hook decided" },
+	{ "allowed", "RPCs the policies allowed" },
+	{ "rejected", "RPCs a policy rejected" },
+	{ "rewritten", "RPCs a policy rewrote" },
+	{ "replied", "RPCs a policy answered without firmware" },
+	{ "invalid", "RPCs rejected for a policy's invalid return value" },
+	{ "would_reject", "RPCs a complain-mode policy would have rejected (they ran)" },
+	{ "withheld", "responses a policy withheld" },
+	{ "redacted", "responses a policy redacted" },
 };
-#define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+const size_t nr_device_counters = sizeof(device_counters) / sizeof(device_counters[0]);
 
 static int device_type(const char *dev)
 {
@@ -43,6 +48,13 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static int no_dots(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
+}
+
+int fwctl_devices(struct dirent ***devs)
+{
+	int n = scandir(FWCTL_CLASS, devs, no_dots, by_name);
+
+	return n < 0 ? 0 : n;	/* no fwctl class: no devices */
 }
 
 static int help_status(void)
@@ -80,9 +92,7 @@ int do_status(int argc, char **argv)
 		p_err("can't show status: can't list policies: %s", strerror(-nr_policies));
 		return -1;
 	}
-	n = scandir(FWCTL_CLASS, &devs, no_dots, by_name);
-	if (n < 0)
-		n = 0;	/* no fwctl class: no devices */
+	n = fwctl_devices(&devs);
 
 	if (json_output) {
 		jw_start_object(json_wtr);
@@ -117,13 +127,14 @@ int do_status(int argc, char **argv)
 				jw_null_field(json_wtr, "fail_closed");
 			else
 				jw_bool_field(json_wtr, "fail_closed", fc);
-			for (c = 0; c < NR_COUNTERS; c++) {
-				long long v = fwctl_bpf_attr(dev, counters[c]);
+			for (c = 0; c < nr_device_counters; c++) {
+				const char *attr = device_counters[c].attr;
+				long long v = fwctl_bpf_attr(dev, attr);
 
 				if (v < 0)
-					jw_null_field(json_wtr, counters[c]);
+					jw_null_field(json_wtr, attr);
 				else
-					jw_uint_field(json_wtr, counters[c], v);
+					jw_uint_field(json_wtr, attr, v);
 			}
 			jw_end_object(json_wtr);
 		} else {
@@ -131,8 +142,9 @@ int do_status(int argc, char **argv)
 			       type >= 0 ? fwctl_device_type_name(type) : "?",
 			       fc < 0 ? "?" : fc ? "yes" : "no");
 			printf("\t");
-			for (c = 0; c < NR_COUNTERS; c++)
-				printf("%s%s %lld", c ? "  " : "", counters[c], fwctl_bpf_attr(dev, counters[c]));
+			for (c = 0; c < nr_device_counters; c++)
+				printf("%s%s %lld", c ? "  " : "", device_counters[c].attr,
+				       fwctl_bpf_attr(dev, device_counters[c].attr));
 			printf("\n");
 		}
 		free(devs[i]);
