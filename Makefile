@@ -35,7 +35,7 @@ CPPFLAGS ?= $(shell $(HARDENING) dpkg-buildflags --get CPPFLAGS)
 LDFLAGS  ?= $(shell $(HARDENING) dpkg-buildflags --get LDFLAGS)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -D_GNU_SOURCE -I$(BUILD) -I$(BUILD)/include -Ilib -Ibpf -Itests/lib -Itests/progs
-LDLIBS   := -lbpf -lelf -lz -ljson-c -lsystemd
+LDLIBS   := -lbpf -lelf -lz -ljson-c -lsystemd -linih
 # One version, debian/changelog's: the loader's -V, the man pages, the
 # packages and the DKMS module version.
 VERSION  := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null | sed 's/-[^-]*$$//')

@@ -324,9 +324,8 @@ static int help_attach(void)
 	return 0;
 }
 
-int do_attach(int argc, char **argv)
+int attach_policy(const struct attach_opts *o)
 {
-	struct attach_opts o;
 	struct bpf_object *obj = NULL;
 	struct bpf_link *link = NULL;
 	struct pin_plan plan;
@@ -338,24 +337,18 @@ int do_attach(int argc, char **argv)
 	uint32_t *flags;
 	int ret = -1, err, lock = -1, pinned = 0;
 
-	if (argc && is_help(argv[0]))
-		return help_attach();
-	err = parse_attach_args(argc, argv, &o, false);
-	if (err)
-		return err;
-
-	obj = open_policy("attach", o.name ? o.name : o.object, o.object);
+	obj = open_policy("attach", o->name ? o->name : o->object, o->object);
 	if (!obj)
 		return -1;
 	ops = fwctl_policy_ops_map(obj);
 	oname = fwctl_policy_ops_field(obj, "name", &size);
-	snprintf(name, sizeof(name), "%s", o.name ? o.name :
+	snprintf(name, sizeof(name), "%s", o->name ? o->name :
 		 (oname && *oname) ? oname : bpf_map__name(ops));
 	if (check_policy_name(name)) {
 		char e[TEXT_ESCAPE_SIZE];
 
 		p_err("can't attach policy %s: its name '%s' is not 1 to 15 letters, digits or _; "
-		      "use --name", o.object, text_escape(name, SIZE_MAX, e, sizeof(e)));
+		      "use --name", o->object, text_escape(name, SIZE_MAX, e, sizeof(e)));
 		goto out;
 	}
 	if (fwctl_policy_set_name(obj, name))
@@ -364,35 +357,39 @@ int do_attach(int argc, char **argv)
 	flags = fwctl_policy_ops_field(obj, "flags", &size);
 	if (!flags || size != sizeof(*flags))
 		goto field_err;
-	switch (o.match) {
+	switch (o->match) {
 	case MATCH_DEVICE:
 		if (fwctl_policy_set_u32(obj, "flags", *flags | FWCTL_BPF_F_DEV_INDEX) ||
-		    fwctl_policy_set_u32(obj, "dev_index", o.dev_index))
+		    fwctl_policy_set_u32(obj, "dev_index", o->dev_index))
 			goto field_err;
 		break;
 	case MATCH_TYPE:
 	case MATCH_ALL:
 		if (fwctl_policy_set_u32(obj, "flags", *flags & ~FWCTL_BPF_F_DEV_INDEX) ||
-		    fwctl_policy_set_u32(obj, "device_type", o.device_type))
+		    fwctl_policy_set_u32(obj, "device_type", o->device_type))
 			goto field_err;
 		break;
 	case MATCH_OBJECT:
 		break;
 	}
-	if (o.has_prio && fwctl_policy_set_u32(obj, "prio", o.prio))
+	if (o->has_prio && fwctl_policy_set_u32(obj, "prio", o->prio))
 		goto field_err;
-	if (fwctl_policy_set_u32(obj, "flags", with_mode(*flags, o.complain)))
+	if (fwctl_policy_set_u32(obj, "flags", with_mode(*flags, o->complain)))
 		goto field_err;
-	if (apply_sets("attach", o.object, obj, &o))
+	if (apply_sets("attach", o->object, obj, o))
 		goto out;
 	if (plan_pins(obj, &plan)) {
-		p_err("can't attach policy %s: %s has more than %d maps", name, o.object,
+		p_err("can't attach policy %s: %s has more than %d maps", name, o->object,
 		      POLICY_MAX_MAPS);
 		goto out;
 	}
 
 	if (pin_path(dir, sizeof(dir), name, NULL) || pin_path(path, sizeof(path), name, "link"))
 		goto field_err;
+	if (o->dry_run) {	/* the verifier's verdict, nothing attached */
+		ret = load_policy("attach", name, obj);
+		goto out;
+	}
 	/* From here to the last pin, no other loader touches the pin tree. */
 	lock = pin_root_lock("attach", name);
 	if (lock < 0)
@@ -403,6 +400,8 @@ int do_attach(int argc, char **argv)
 		goto out;
 	}
 	if (load_policy("attach", name, obj))
+		goto out;
+	if (o->before_link && o->before_link(obj, name, o->ctx))
 		goto out;
 
 	link = bpf_map__attach_struct_ops(ops);
@@ -431,7 +430,9 @@ int do_attach(int argc, char **argv)
 	}
 
 	audit_mark_attached(name);
-	if (json_output) {
+	if (o->quiet) {
+		;
+	} else if (json_output) {
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
 
@@ -452,8 +453,19 @@ out:
 	pin_root_unlock(lock);
 	return ret;
 field_err:
-	p_err("can't attach policy %s: can't set its ops: %s", o.object, strerror(errno));
+	p_err("can't attach policy %s: can't set its ops: %s", o->object, strerror(errno));
 	goto out;
+}
+
+int do_attach(int argc, char **argv)
+{
+	struct attach_opts o;
+	int err;
+
+	if (argc && is_help(argv[0]))
+		return help_attach();
+	err = parse_attach_args(argc, argv, &o, false);
+	return err ? err : attach_policy(&o);
 }
 
 /* swap */
@@ -913,89 +925,82 @@ static bool ring_replaced(struct bpf_object *obj, const char *name)
 	return replaced;
 }
 
-int do_swap(int argc, char **argv)
+int swap_policy(const struct attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE);
 	struct live_policy old = {}, new = {};
 	struct set_write writes[ATTACH_MAX_SETS];
 	struct pin_plan plan;
-	struct attach_opts o;
 	struct bpf_object *obj = NULL;
 	char dir[PATH_MAX], path[PATH_MAX], staging[PATH_MAX], msg[PATH_MAX + 128];
 	uint32_t link_id, map_id;
 	int link_fd = -1, old_fd = -1, ret = -1, err, lock, nr_writes, pinned;
 	bool staged = false, replaced;
 
-	if (argc && is_help(argv[0]))
-		return help_swap();
-	err = parse_attach_args(argc, argv, &o, true);
-	if (err)
-		return err;
-
-	if (pin_path(dir, sizeof(dir), o.name, NULL) ||
-	    pin_path(path, sizeof(path), o.name, "link") ||
-	    pin_path(staging, sizeof(staging), o.name, "staging")) {
-		p_err("can't swap policy %s: path too long", o.name);
+	if (pin_path(dir, sizeof(dir), o->name, NULL) ||
+	    pin_path(path, sizeof(path), o->name, "link") ||
+	    pin_path(staging, sizeof(staging), o->name, "staging")) {
+		p_err("can't swap policy %s: path too long", o->name);
 		return -1;
 	}
 	/* The whole swap, from reading the link to the last rename */
-	lock = pin_root_lock("swap", o.name);
+	lock = pin_root_lock("swap", o->name);
 	if (lock < 0)
 		return -1;
 	err = check_pin_dir(dir, msg, sizeof(msg));
 	if (err && err != -ENOENT) {
-		p_err("can't swap policy %s: %s", o.name, msg);
+		p_err("can't swap policy %s: %s", o->name, msg);
 		goto out;
 	}
 	link_fd = live_link_open(path, &link_id, &map_id);
 	if (link_fd < 0) {
-		p_err("can't swap policy %s: no policy link at %s: %s", o.name, path,
+		p_err("can't swap policy %s: no policy link at %s: %s", o->name, path,
 		      strerror(-link_fd));
 		goto out;
 	}
 	/* The map we expect to replace: the one pinned with the policy. */
-	pin_path(path, sizeof(path), o.name, "ops");
+	pin_path(path, sizeof(path), o->name, "ops");
 	old_fd = bpf_obj_get(path);
 	if (old_fd < 0)
 		old_fd = bpf_map_get_fd_by_id(map_id);	/* pinned by bpftool: no "ops" */
 	if (old_fd < 0 || (err = live_policy_read_map(old_fd, &old))) {
-		p_err("can't swap policy %s: can't read the running policy: %s", o.name,
+		p_err("can't swap policy %s: can't read the running policy: %s", o->name,
 		      strerror(old_fd < 0 ? errno : -err));
 		goto out;
 	}
 
-	obj = open_policy("swap", o.name, o.object);
+	obj = open_policy("swap", o->name, o->object);
 	if (!obj)
 		goto out;
 	/* The new policy inherits the old one's name and match. */
-	if (fwctl_policy_set_name(obj, old.name[0] ? old.name : o.name) ||
+	if (fwctl_policy_set_name(obj, old.name[0] ? old.name : o->name) ||
 	    fwctl_policy_set_u32(obj, "device_type", old.device_type) ||
 	    fwctl_policy_set_u32(obj, "dev_index", old.dev_index) ||
 	    fwctl_policy_set_u32(obj, "prio", old.prio) ||
-	    fwctl_policy_set_u32(obj, "flags", with_mode(old.flags, o.complain))) {
-		p_err("can't swap policy %s: can't set the new ops: %s", o.name, strerror(errno));
+	    fwctl_policy_set_u32(obj, "flags", with_mode(old.flags, o->complain))) {
+		p_err("can't swap policy %s: can't set the new ops: %s", o->name, strerror(errno));
 		goto out;
 	}
-	if (apply_sets("swap", o.object, obj, &o))
+	if (apply_sets("swap", o->object, obj, o))
 		goto out;
 	if (plan_pins(obj, &plan)) {
-		p_err("can't swap policy %s: %s has more than %d maps", o.name, o.object,
+		p_err("can't swap policy %s: %s has more than %d maps", o->name, o->object,
 		      POLICY_MAX_MAPS);
 		goto out;
 	}
-	nr_writes = plan_set_writes(obj, &plan, &o, writes);
-	carry_maps(obj, &plan, dir, o.fresh);
-	if (load_policy("swap", o.name, obj))
+	nr_writes = plan_set_writes(obj, &plan, o, writes);
+	carry_maps(obj, &plan, dir, o->fresh);
+	if (load_policy("swap", o->name, obj))
 		goto out;
 	err = fwctl_policy_write_value(obj);
 	if (err) {
-		p_err("can't swap policy %s: the kernel refused the new ops: %s", o.name,
+		p_err("can't swap policy %s: the kernel refused the new ops: %s", o->name,
 		      strerror(-err));
 		goto out;
 	}
 	err = remove_pin_dir(staging);	/* left by an interrupted swap */
 	if (err && err != -ENOENT) {
-		p_err("can't swap policy %s: can't remove %s: %s%s", o.name, staging,
+		p_err("can't swap policy %s: can't remove %s: %s%s", o->name, staging,
 		      strerror(-err), err == -ELOOP ? " (a symlink: not followed)" : "");
 		goto out;
 	}
@@ -1006,36 +1011,39 @@ int do_swap(int argc, char **argv)
 	if (!err)
 		err = pin_maps(&plan, staging, &pinned);
 	if (err) {
-		p_err("can't swap policy %s: can't pin in %s: %s", o.name, staging, strerror(-err));
+		p_err("can't swap policy %s: can't pin in %s: %s", o->name, staging, strerror(-err));
 		goto out;
 	}
-	if (write_carried_sets(o.name, writes, nr_writes, false))
+	if (write_carried_sets(o->name, writes, nr_writes, false))
+		goto undo;
+	if (o->before_link && o->before_link(obj, o->name, o->ctx))
 		goto undo;
 
 	/*
 	 * A new ring: the old one's records reach the store now, or nothing
 	 * changes; those of the RPCs until the update, after it.
 	 */
-	replaced = ring_replaced(obj, o.name);
-	if (replaced && audit_handover(o.name, false)) {
+	replaced = ring_replaced(obj, o->name);
+	if (replaced && audit_handover(o->name, false)) {
 		p_err("can't swap policy %s: the unread records of its audit ring could not be "
-		      "stored (run \"%s audit collect\"): nothing changed", o.name, bin_name);
+		      "stored (run \"%s audit collect\"): nothing changed", o->name, bin_name);
 		goto undo;
 	}
 	uopts.old_map_fd = old_fd;
 	err = bpf_link_update(link_fd, bpf_map__fd(fwctl_policy_ops_map(obj)), &uopts);
 	if (err) {
-		p_err("can't swap policy %s: %s", o.name, swap_errstr(-err));
+		p_err("can't swap policy %s: %s", o->name, swap_errstr(-err));
 		goto undo;
 	}
 	staged = false;
-	if (replaced && audit_handover(o.name, true))
+	if (replaced && audit_handover(o->name, true))
 		p_info("Warning: records of policy %s's old audit ring written during the swap "
-		       "are lost with its pin", o.name);
+		       "are lost with its pin", o->name);
 	commit_pins(dir);
-	audit_mark_attached(o.name);
+	audit_mark_attached(o->name);
 	live_policy_read_map(bpf_map__fd(fwctl_policy_ops_map(obj)), &new);
-	print_swap(o.name, link_id, &old, &new, &plan);
+	if (!o->quiet)
+		print_swap(o->name, link_id, &old, &new, &plan);
 	ret = 0;
 out:
 	if (staged)
@@ -1049,8 +1057,19 @@ out:
 	return ret;
 undo:
 	/* the old policy still runs on the carried maps: give it its values back */
-	write_carried_sets(o.name, writes, nr_writes, true);
+	write_carried_sets(o->name, writes, nr_writes, true);
 	goto out;
+}
+
+int do_swap(int argc, char **argv)
+{
+	struct attach_opts o;
+	int err;
+
+	if (argc && is_help(argv[0]))
+		return help_swap();
+	err = parse_attach_args(argc, argv, &o, true);
+	return err ? err : swap_policy(&o);
 }
 
 /* detach */
@@ -1072,58 +1091,20 @@ static int help_detach(void)
 	return 0;
 }
 
-int do_detach(int argc, char **argv)
+/*
+ * Detach the link @fd (if >= 0; closed) of @what, then store its recorder's
+ * unread records and remove its pins @dir ("" for a bare link).
+ */
+static int detach_link(int fd, const char *what, const char *dir, uint32_t link_id, bool quiet)
 {
-	char dir[PATH_MAX], path[PATH_MAX], what[64], msg[PATH_MAX + 128];
-	uint32_t link_id = 0;
-	int fd, err, lock = -1, ret = -1;
-
-	if (argc && is_help(argv[0]))
-		return help_detach();
-	if (argc == 2 && !strcmp(argv[0], "id")) {
-		if (parse_u32("link id", argv[1], &link_id, msg, sizeof(msg)))
-			return usage_err("can't detach policy: %s", msg);
-		fd = bpf_link_get_fd_by_id(link_id);
-		snprintf(what, sizeof(what), "link %u", link_id);
-		dir[0] = '\0';
-		if (fd < 0) {
-			p_err("can't detach policy %s: %s", what, strerror(errno));
-			return -1;
-		}
-	} else if (argc == 1) {
-		if (check_policy_name(argv[0]))
-			return usage_err("can't detach policy: invalid name '%s'", argv[0]);
-		snprintf(what, sizeof(what), "%s", argv[0]);
-		pin_path(dir, sizeof(dir), argv[0], NULL);
-		pin_path(path, sizeof(path), argv[0], "link");
-		/* Held to the last pin removed: an attach or swap of NAME waits. */
-		lock = pin_root_lock("detach", what);
-		if (lock < 0)
-			return -1;
-		err = check_pin_dir(dir, msg, sizeof(msg));
-		if (err == -ENOENT) {
-			p_err("can't detach policy %s: not attached (no %s)", what, dir);
-			goto out;
-		}
-		if (err) {
-			p_err("can't detach policy %s: %s", what, msg);
-			goto out;
-		}
-		fd = live_link_open(path, &link_id, NULL);
-		if (fd < 0 && fd != -ENOENT) {
-			p_err("can't detach policy %s: %s: %s", what, path, strerror(-fd));
-			goto out;
-		}
-	} else {
-		return usage_err("can't detach policy: NAME or \"id LINK_ID\" expected");
-	}
+	int err;
 
 	if (fd >= 0) {
 		err = bpf_link_detach(fd) ? -errno : 0;
 		close(fd);
 		if (err) {
 			p_err("can't detach policy %s: %s", what, strerror(-err));
-			goto out;
+			return -1;
 		}
 	}
 	if (dir[0]) {
@@ -1133,15 +1114,17 @@ int do_detach(int argc, char **argv)
 			p_err("can't detach policy %s: detached, but its audit ring keeps records "
 			      "not yet stored: %s stays pinned (run \"%s audit collect\", then "
 			      "detach %s again)", what, dir, bin_name, what);
-			goto out;
+			return -1;
 		}
 		err = remove_pin_dir(dir);
 		if (err) {
 			p_err("can't detach policy %s: detached, but can't remove %s: %s",
 			      what, dir, strerror(-err));
-			goto out;
+			return -1;
 		}
 	}
+	if (quiet)
+		return 0;
 	if (json_output) {
 		jw_start_object(json_wtr);
 		jw_string_field(json_wtr, "name", what);
@@ -1150,8 +1133,62 @@ int do_detach(int argc, char **argv)
 	} else {
 		printf("detached policy %s\n", what);
 	}
-	ret = 0;
+	return 0;
+}
+
+int detach_policy(const char *name, bool quiet)
+{
+	char dir[PATH_MAX], path[PATH_MAX], msg[PATH_MAX + 128];
+	uint32_t link_id = 0;
+	int fd, err, lock, ret = -1;
+
+	if (check_policy_name(name))
+		return usage_err("can't detach policy: invalid name '%s'", name);
+	pin_path(dir, sizeof(dir), name, NULL);
+	pin_path(path, sizeof(path), name, "link");
+	/* Held to the last pin removed: an attach or swap of NAME waits. */
+	lock = pin_root_lock("detach", name);
+	if (lock < 0)
+		return -1;
+	err = check_pin_dir(dir, msg, sizeof(msg));
+	if (err == -ENOENT) {
+		p_err("can't detach policy %s: not attached (no %s)", name, dir);
+		goto out;
+	}
+	if (err) {
+		p_err("can't detach policy %s: %s", name, msg);
+		goto out;
+	}
+	fd = live_link_open(path, &link_id, NULL);
+	if (fd < 0 && fd != -ENOENT) {
+		p_err("can't detach policy %s: %s: %s", name, path, strerror(-fd));
+		goto out;
+	}
+	ret = detach_link(fd, name, dir, link_id, quiet);
 out:
 	pin_root_unlock(lock);
 	return ret;
+}
+
+int do_detach(int argc, char **argv)
+{
+	char what[64], msg[128];
+	uint32_t link_id = 0;
+	int fd;
+
+	if (argc && is_help(argv[0]))
+		return help_detach();
+	if (argc == 1)
+		return detach_policy(argv[0], false);
+	if (argc != 2 || strcmp(argv[0], "id"))
+		return usage_err("can't detach policy: NAME or \"id LINK_ID\" expected");
+	if (parse_u32("link id", argv[1], &link_id, msg, sizeof(msg)))
+		return usage_err("can't detach policy: %s", msg);
+	fd = bpf_link_get_fd_by_id(link_id);
+	snprintf(what, sizeof(what), "link %u", link_id);
+	if (fd < 0) {
+		p_err("can't detach policy %s: %s", what, strerror(errno));
+		return -1;
+	}
+	return detach_link(fd, what, "", link_id, false);
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct bpf_object;
+
 #define ATTACH_MAX_SETS 32
 
 enum attach_match {
@@ -31,6 +33,16 @@ struct attach_opts {
 	int nr_sets;
 	bool fresh;			/* swap --fresh: carry no map */
 	int complain;			/* --complain 1, --enforce 0, neither -1 */
+	/* for apply, which runs attach and swap as steps (parse sets none) */
+	bool dry_run;			/* attach: open, configure and load; attach nothing */
+	bool quiet;			/* print nothing on success */
+	/*
+	 * Called once the object is loaded, before its link is created
+	 * (attach) or updated (swap; carried maps are the live ones): a
+	 * non-zero return (message printed) stops, nothing changed.
+	 */
+	int (*before_link)(struct bpf_object *obj, const char *name, void *ctx);
+	void *ctx;
 };
 
 /*
@@ -40,5 +52,10 @@ struct attach_opts {
  * 0, or CMD_USAGE with the error printed.
  */
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap);
+
+/* The verbs' work, without parsing: 0, or -1 with the error printed */
+int attach_policy(const struct attach_opts *o);
+int swap_policy(const struct attach_opts *o);
+int detach_policy(const char *name, bool quiet);
 
 #endif

@@ -39,12 +39,14 @@ static int do_help(int argc, char **argv)
 		"Usage: %s [OPTIONS] COMMAND [ARGS]\n"
 		"       %s help\n"
 		"\n"
-		"       COMMAND := { attach | detach | swap | list | inspect | stats | status | audit | rpc }\n"
+		"       COMMAND := { attach | detach | swap | apply | list | inspect | stats | status | audit |\n"
+		"                    rpc }\n"
 		"\n"
 		"       %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
 		"                 [--name NAME] [--prio PRIO] [--complain | --enforce] [--set KEY=VALUE]...\n"
 		"       %s swap NAME NEW.bpf.o [--set KEY=VALUE]... [--fresh] [--complain | --enforce]\n"
 		"       %s detach NAME\n"
+		"       %s apply [DIR] [--dry-run] [--objects DIR]\n"
 		"       %s list\n"
 		"       %s inspect POLICY.bpf.o\n"
 		"       %s stats [--format text|prometheus] [--output FILE]\n"
@@ -59,7 +61,7 @@ static int do_help(int argc, char **argv)
 		"\n"
 		"Policies are pinned under %s/NAME/. \"%s COMMAND help\" describes a command.\n",
 		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name,
-		bin_name, bin_name, bin_name, bin_name, pin_root(), bin_name);
+		bin_name, bin_name, bin_name, bin_name, bin_name, pin_root(), bin_name);
 	return 0;
 }
 
@@ -86,6 +88,7 @@ static const struct cmd cmds[] = {
 	{ "status", do_status },
 	{ "rpc", do_rpc },
 	{ "audit", do_audit },
+	{ "apply", do_apply },
 	{ "version", do_version },
 	{ 0 }
 };

@@ -380,6 +380,9 @@ int check_pin_dir(const char *path, char *msg, size_t size)
 	return check_dir_stat(&st, path, msg, size);
 }
 
+/* The pin root's lock, held by this process (lock_depth > 0) */
+static int lock_fd = -1, lock_depth;
+
 int pin_root_lock(const char *verb, const char *name)
 {
 	const char *root = pin_root();
@@ -387,6 +390,10 @@ int pin_root_lock(const char *verb, const char *name)
 	struct stat st;
 	int fd, err;
 
+	if (lock_depth) {	/* apply holds it: its steps run under one lock */
+		lock_depth++;
+		return lock_fd;
+	}
 	err = mkdir_p(root);
 	if (err) {
 		p_err("can't %s policy %s: can't create %s: %s", verb, name, root, strerror(-err));
@@ -415,13 +422,17 @@ int pin_root_lock(const char *verb, const char *name)
 		close(fd);
 		return -1;
 	}
+	lock_fd = fd;
+	lock_depth = 1;
 	return fd;
 }
 
 void pin_root_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);	/* drops the flock */
+	if (fd < 0 || fd != lock_fd || --lock_depth)
+		return;
+	close(fd);	/* drops the flock */
+	lock_fd = -1;
 }
 
 int remove_pin_dir(const char *path)

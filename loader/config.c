@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <bpf/btf.h>
 
 #include "config.h"
 #include "main.h"
+#include "mlx5_names.h"
 #include "number.h"
 
 int policy_btf_skip_mods(const struct btf *btf, __u32 *id, const struct btf_type **type)
@@ -360,4 +362,176 @@ int policy_var_format(const struct btf *btf, const struct policy_var *var, char 
 	if (i < var->size && n + 4 < size)
 		snprintf(buf + n, size - n, " ...");
 	return 0;
+}
+
+/*
+ * Typed values of map keys and values (apply's [Map NAME] entries): a
+ * scalar as --set takes it, a struct as "{MEMBER, MEMBER, ...}" in member
+ * order, nested as deep as the type is. Two typedefs of
+ * bpf/fwctl_policy_common.h take names: fwctl_uid_t a user name, fwctl_mlx5_opcode_t an mlx5 command name.
+ */
+enum value_names { NAMES_NONE, NAMES_UID, NAMES_MLX5_OPCODE };
+
+static const struct btf_type *skip_to_value(const struct btf *btf, __u32 *id,
+					    enum value_names *names)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+	int depth;
+
+	for (depth = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); depth++) {
+		const char *name = btf__name_by_offset(btf, t->name_off);
+
+		if (depth == POLICY_BTF_MAX_DEPTH)
+			return NULL;
+		if (btf_is_typedef(t) && name && *names == NAMES_NONE) {
+			if (!strcmp(name, "fwctl_uid_t"))
+				*names = NAMES_UID;
+			else if (!strcmp(name, "fwctl_mlx5_opcode_t"))
+				*names = NAMES_MLX5_OPCODE;
+		}
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+/* @s without the blanks around it, in @buf */
+static const char *trimmed(const char *s, size_t len, char *buf, size_t size)
+{
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), s);
+	return buf;
+}
+
+/* A name for a number of a named typedef, as decimal text in @buf */
+static const char *resolve_name(enum value_names names, const char *s, char *buf, size_t size,
+				char *msg, size_t len)
+{
+	int v;
+
+	if (names == NAMES_NONE || (*s >= '0' && *s <= '9') || *s == '-')
+		return s;
+	if (names == NAMES_UID) {
+		struct passwd *pw = getpwnam(s);
+
+		if (!pw) {
+			snprintf(msg, len, "no user '%s'", s);
+			return NULL;
+		}
+		snprintf(buf, size, "%u", (unsigned int)pw->pw_uid);
+		return buf;
+	}
+	v = mlx5_opcode_by_name(s);
+	if (v < 0) {
+		snprintf(msg, len, "'%s' is not an mlx5 command name", s);
+		return NULL;
+	}
+	snprintf(buf, size, "%d", v);
+	return buf;
+}
+
+static int parse_typed(const struct btf *btf, __u32 id, const char *s, unsigned char *buf,
+		       size_t size, int depth, char *msg, size_t len);
+
+/* "{a, b, ...}" into the members of struct @t */
+static int parse_struct(const struct btf *btf, const struct btf_type *t, const char *s,
+			unsigned char *buf, int depth, char *msg, size_t len)
+{
+	const struct btf_member *m = btf_members(t);
+	size_t n = strlen(s);
+	const char *p, *end;
+	char item[256];
+	int i, nest;
+
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}') {
+		snprintf(msg, len, "'%s' is not {MEMBER, ...} (%u members)", s, btf_vlen(t));
+		return -EINVAL;
+	}
+	p = s + 1;
+	end = s + n - 1;
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *q = p;
+		__u32 bits = btf_member_bit_offset(t, i);
+		int err;
+
+		for (nest = 0; q < end && (nest || *q != ','); q++)
+			nest += *q == '{' ? 1 : *q == '}' ? -1 : 0;
+		if (btf_member_bitfield_size(t, i) || bits % 8) {
+			snprintf(msg, len, "member %d is a bit field: not supported", i + 1);
+			return -EOPNOTSUPP;
+		}
+		trimmed(p, q - p, item, sizeof(item));
+		if (!item[0]) {
+			snprintf(msg, len, "'%s': %u members expected, %d given", s, btf_vlen(t), i);
+			return -EINVAL;
+		}
+		err = parse_typed(btf, m->type, item, buf + bits / 8, t->size - bits / 8,
+				  depth + 1, msg, len);
+		if (err)
+			return err;
+		p = q < end ? q + 1 : q;
+	}
+	if (p < end && *trimmed(p, end - p, item, sizeof(item))) {
+		snprintf(msg, len, "'%s': more than the %u members", s, btf_vlen(t));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_typed(const struct btf *btf, __u32 id, const char *s, unsigned char *buf,
+		       size_t size, int depth, char *msg, size_t len)
+{
+	enum value_names names = NAMES_NONE;
+	const struct btf_type *t = skip_to_value(btf, &id, &names);
+	char num[32];
+
+	if (!t || depth > POLICY_BTF_MAX_DEPTH) {
+		snprintf(msg, len, "the type is more than %d levels deep (a loop in the object's "
+			 "BTF?)", POLICY_BTF_MAX_DEPTH);
+		return -ELOOP;
+	}
+	if (btf_is_struct(t)) {
+		if (t->size > size)
+			goto too_big;
+		return parse_struct(btf, t, s, buf, depth, msg, len);
+	}
+	if ((btf_is_int(t) || btf_is_any_enum(t)) && t->size > size)
+		goto too_big;
+	if (btf_is_int(t)) {
+		s = resolve_name(names, s, num, sizeof(num), msg, len);
+		return s ? parse_int(t, s, buf, msg, len) : -ENOENT;
+	}
+	if (btf_is_any_enum(t)) {
+		if (!is_scalar_size(t->size)) {
+			snprintf(msg, len, "enums of %u bytes are not supported", t->size);
+			return -EINVAL;
+		}
+		return parse_enum(btf, t, s, buf, msg, len);
+	}
+	snprintf(msg, len, "only integers, enums and structs of them can be given");
+	return -EOPNOTSUPP;
+too_big:
+	snprintf(msg, len, "the type (%u bytes) is larger than its place (%zu)", t->size, size);
+	return -EINVAL;
+}
+
+int policy_parse_typed(const struct btf *btf, __u32 type_id, size_t size, const char *text,
+		       void *buf, char *msg, size_t msg_size)
+{
+	char s[512];
+	__u32 id = type_id;
+	enum value_names names = NAMES_NONE;
+	const struct btf_type *t = skip_to_value(btf, &id, &names);
+
+	if (!t || (t->size != size && (btf_is_struct(t) || btf_is_int(t) ||
+					btf_is_any_enum(t)))) {
+		snprintf(msg, msg_size, "its type does not have the map's %zu bytes", size);
+		return -EINVAL;
+	}
+	memset(buf, 0, size);
+	trimmed(text, strlen(text), s, sizeof(s));
+	return parse_typed(btf, type_id, s, buf, size, 0, msg, msg_size);
 }

@@ -15,6 +15,16 @@
 
 #ifdef __bpf__
 #error "userspace only"
+/*
+ * Parse @text as a value of type @type_id (@size bytes: a map's key or
+ * value) into @buf: integers and enums as for --set, structs as
+ * "{MEMBER, MEMBER, ...}" in member order (nested braces for nested
+ * structs); an fwctl_uid_t takes a user name, a fwctl_mlx5_opcode_t an mlx5
+ * command name (QUERY_ADAPTER). 0, or -errno with a message in @msg.
+ */
+int policy_parse_typed(const struct btf *btf, __u32 type_id, size_t size, const char *text,
+		       void *buf, char *msg, size_t msg_size);
+
 #endif
 
 #include <stddef.h>
@@ -79,5 +89,15 @@ int policy_var_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t
  */
 int policy_var_format(const struct btf *btf, const struct policy_var *var, char *buf,
 		      size_t size);
+
+/*
+ * Parse @text as a value of type @type_id (@size bytes: a map's key or
+ * value) into @buf: integers and enums as for --set, structs as
+ * "{MEMBER, MEMBER, ...}" in member order (nested braces for nested
+ * structs); an fwctl_uid_t takes a user name, a fwctl_mlx5_opcode_t an mlx5
+ * command name (QUERY_ADAPTER). 0, or -errno with a message in @msg.
+ */
+int policy_parse_typed(const struct btf *btf, __u32 type_id, size_t size, const char *text,
+		       void *buf, char *msg, size_t msg_size);
 
 #endif

@@ -20,3 +20,6 @@ $(BUILD)/unit-tests: $(LOADER_OBJS)
 # The loader's unit tests include loader headers.
 $(BUILD)/obj/tests/unit/test_loader_%.o $(BUILD)/obj/tests/unit/loader_cli.o: CFLAGS += -Iloader
 $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/test_loader_*.c)): $(LOADER_HDRS)
+
+# apply finds Object=NAME among the installed policies
+$(BUILD)/obj/loader/apply.o: CFLAGS += -DFWCTL_BPF_POLICY_DIR='"$(POLICYDIR)"'

@@ -125,7 +125,9 @@ int check_pin_dir(const char *path, char *msg, size_t size);
  * needed, refuses a root others can change (check_pin_dir's rules) and
  * takes flock(LOCK_EX) on the root directory, so attach, swap and detach
  * of any policy run one at a time. Returns the fd holding the lock, or -1
- * with "can't VERB policy NAME: ..." printed.
+ * with "can't VERB policy NAME: ..." printed. Nested calls in one process
+ * (apply's attach, swap and detach steps) share the lock: the last
+ * pin_root_unlock() drops it.
  */
 int pin_root_lock(const char *verb, const char *name);
 void pin_root_unlock(int fd);
@@ -167,6 +169,7 @@ int do_stats(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_rpc(int argc, char **argv);
 int do_audit(int argc, char **argv);
+int do_apply(int argc, char **argv);
 
 #define NEXT_ARG()	({ argc--; argv++; })
 

@@ -33,7 +33,7 @@ struct rate_bucket {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, __u32);
+	__type(key, fwctl_uid_t);	/* FWCTL_RATE_ANY_UID: the default */
 	__type(value, struct fwctl_rate_limit);
 } limits SEC(".maps");
 

@@ -20,11 +20,12 @@
 #include "vmlinux.h"
 #include "fwctl_bpf.h"
 #include "fwctl_bpf_mlx5.h"
+#include "fwctl_policy_common.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
-	__type(key, __u32);
+	__type(key, fwctl_uid_t);
 	__type(value, __u8);
 } allowed_uids SEC(".maps");
 

@@ -14,7 +14,7 @@ set -euo pipefail
 BASE_PKGS=(build-essential flex bison bc libelf-dev zlib1g-dev dwarves
 	   clang llvm lld libcriterion-dev pkg-config qemu-system-x86
 	   xz-utils cpio python3 python3-ply python3-git jq kmod file
-	   libjson-c-dev libsystemd-dev devscripts mmdebstrap debian-archive-keyring
+	   libjson-c-dev libsystemd-dev libinih-dev devscripts mmdebstrap debian-archive-keyring
 	   gnuplot-nox)
 BACKPORT_PKGS=(libbpf-dev bpftool)
 BACKPORTS_LIST=/etc/apt/sources.list.d/fwctl-bpf-bookworm-backports.sources

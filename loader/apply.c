@@ -1,0 +1,1087 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * apply: make the attached policies what /etc/fwctl-bpf/policies.d says.
+ *
+ * Three passes, nothing changed before the last:
+ *  1. read: every file parsed (site_config.c), every object opened, its
+ *     knobs set and its map entries typed by its BTF; any error names
+ *     FILE:LINE;
+ *  2. plan: each policy compared with what runs (its link, its ops, the
+ *     record apply left in the state directory, its maps' entries):
+ *     attach, swap, replace, update (map entries only), keep or detach;
+ *     the verifier loads every object the plan attaches or swaps;
+ *  3. do it, under the pin root's lock, so no other loader runs between
+ *     the steps. A swap is BPF_LINK_UPDATE (no RPC runs unfiltered); a
+ *     replace (another match or prio, which a swap cannot change) attaches
+ *     the new one before the old one goes; maps are filled before a link
+ *     runs them; a fail-closed device with nothing enforcing stays closed
+ *     behind a gate until the whole stack runs. On a failure the
+ *     policies this run attached are detached again.
+ *
+ * The state directory (/run/fwctl-bpf/applied/NAME, FWCTL_BPF_STATE_DIR)
+ * holds per policy the link and ops map apply left running and what it
+ * was made from (object, its hash, mode, knobs): a policy swapped by hand
+ * since, or attached by hand, is swapped to the configuration's; only
+ * policies with a record are detached when their file goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fwctl/bpf.h>
+
+#include "attach.h"
+#include "config.h"
+#include "fwctl.h"
+#include "live.h"
+#include "main.h"
+#include "policy.h"
+#include "site_config.h"
+
+#ifndef FWCTL_BPF_POLICY_DIR	/* the Makefile's POLICYDIR */
+#define FWCTL_BPF_POLICY_DIR	"/usr/lib/fwctl-bpf/policies"
+#endif
+#define STATE_DIR		"/run/fwctl-bpf/applied"
+#define GATE_NAME		"gate"
+#define GATE_OBJECT		"generic__gate"
+#define REPLACE_NAME		"apply_new"
+
+enum action { KEEP, ATTACH, SWAP, REPLACE, UPDATE, DETACH };
+
+static const char *const action_names[] = {
+	[KEEP] = "keep", [ATTACH] = "attach", [SWAP] = "swap", [REPLACE] = "replace",
+	[UPDATE] = "update", [DETACH] = "detach",
+};
+
+/* A [Map NAME] typed: its entries' bytes, keys and values each in a row */
+struct map_want {
+	const struct site_map *cfg;
+	enum bpf_map_type type;
+	char pin[64];
+	__u32 key_size, value_size, max_entries;
+	unsigned char *keys, *values;
+	int nr;
+	int changes;		/* entries to write or delete on the live map */
+};
+
+struct wanted {
+	struct site_policy *cfg;
+	char path[PATH_MAX];
+	char name[16];
+	struct bpf_object *obj;		/* opened, never loaded: types and defaults */
+	uint32_t flags, dev_index, device_type, prio;	/* the ops it runs with */
+	struct map_want maps[SITE_MAX_MAPS];
+	char desc[2 * PATH_MAX + ATTACH_MAX_SETS * (SITE_MAX_VALUE + 8)];
+	enum action action;
+	char reason[160];
+	bool live;
+	uint32_t link_id;
+	int changes;			/* map entries, for UPDATE and the plan */
+};
+
+/* A policy apply attached before whose file is gone */
+struct removed {
+	char name[16];
+	bool live;
+};
+
+struct apply_run {
+	const char *objects;
+	const char *state;
+	bool dry_run;
+	struct site_config cfg;
+	struct wanted *w;
+	int nr;
+	struct removed removed[SITE_MAX_POLICIES * 4];
+	int nr_removed;
+	char unmanaged[FWCTL_BPF_MAX_POLICIES * 4][16];
+	int nr_unmanaged;
+	bool gate;
+	char attached[SITE_MAX_POLICIES + 2][16];	/* this run's, for undo */
+	int nr_attached;
+};
+
+static const char *state_dir(void)
+{
+	const char *d = getenv("FWCTL_BPF_STATE_DIR");
+
+	return d && *d ? d : STATE_DIR;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* A FILE:LINE error of @w's configuration */
+static int cfg_err(const struct site_policy *p, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cfg_err(const struct site_policy *p, unsigned int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p_err("can't apply: %s:%u: %s; nothing changed", p->file, line, msg);
+	return -1;
+}
+
+/*
+ * Run as root, what root loads or reads as configuration must be root's:
+ * the file and its directory owned by root, not writable by group or others
+ * (the directory may be sticky, as /tmp: only root can replace root's file).
+ */
+static int check_trusted(const char *path, char *msg, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *f = path;
+	struct stat st;
+	int i;
+
+	if (geteuid())
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	*(strrchr(dir, '/') ?: dir) = '\0';
+	for (i = 0; i < 2; i++, f = dir[0] ? dir : "/") {
+		if (stat(f, &st)) {
+			snprintf(msg, size, "%s: %s", f, strerror(errno));
+			return -errno;
+		}
+		if (st.st_uid) {
+			snprintf(msg, size, "%s is owned by uid %u, not root", f, st.st_uid);
+			return -EPERM;
+		}
+		/* a sticky directory's entries are their owners' (root's: /tmp/x) */
+		if ((st.st_mode & 022) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && i)) {
+			snprintf(msg, size, "%s is writable by group or others (mode %03o)", f,
+				 st.st_mode & 0777);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/* Object=: a path (with '/'), or NAME[.bpf.o] in the policy directory */
+static void resolve_object(const struct apply_run *r, const char *obj, char *path, size_t size)
+{
+	size_t n = strlen(obj);
+
+	if (strchr(obj, '/'))
+		snprintf(path, size, "%s", obj);
+	else if (n > 6 && !strcmp(obj + n - 6, ".bpf.o"))
+		snprintf(path, size, "%s/%s", r->objects, obj);
+	else
+		snprintf(path, size, "%s/%s.bpf.o", r->objects, obj);
+}
+
+/* FNV-1a of the object file: a changed object, same path, is a swap */
+static int hash_file(const char *path, unsigned long long *h)
+{
+	unsigned char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*h = 0xcbf29ce484222325ULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			*h = (*h ^ buf[i]) * 0x100000001b3ULL;
+	close(fd);
+	return n < 0 ? -EIO : 0;
+}
+
+static bool entry_map_type_ok(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_ARRAY;
+}
+
+/* [Map NAME]'s entries typed by the object's BTF into @mw */
+static int type_map(struct wanted *w, const struct site_map *sm, struct map_want *mw)
+{
+	const struct btf *btf = bpf_object__btf(w->obj);
+	struct bpf_map *map = bpf_object__find_map_by_name(w->obj, sm->name);
+	char msg[256];
+	int i, j;
+
+	mw->cfg = sm;
+	if (!map || bpf_map__is_internal(map) || bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+		return cfg_err(w->cfg, sm->line, "[Map %s]: %s has no such map (%s lists them)",
+			       sm->name, base_name(w->path), "fwctl-bpf inspect");
+	mw->type = bpf_map__type(map);
+	if (!entry_map_type_ok(mw->type))
+		return cfg_err(w->cfg, sm->line, "[Map %s]: a %s map; entries can be given for "
+			       "hash, lru_hash and array maps", sm->name,
+			       libbpf_bpf_map_type_str(mw->type));
+	if (!btf || !bpf_map__btf_key_type_id(map) || !bpf_map__btf_value_type_id(map))
+		return cfg_err(w->cfg, sm->line, "[Map %s]: the object has no BTF for its key "
+			       "and value types", sm->name);
+	mw->key_size = bpf_map__key_size(map);
+	mw->value_size = bpf_map__value_size(map);
+	mw->max_entries = bpf_map__max_entries(map);
+	pin_name(mw->pin, sizeof(mw->pin), sm->name);
+	if ((__u32)sm->nr_entries > mw->max_entries)
+		return cfg_err(w->cfg, sm->line, "[Map %s]: %d entries, the map holds %u",
+			       sm->name, sm->nr_entries, mw->max_entries);
+	mw->keys = calloc(sm->nr_entries + 1, mw->key_size);
+	mw->values = calloc(sm->nr_entries + 1, mw->value_size);
+	if (!mw->keys || !mw->values)
+		return cfg_err(w->cfg, sm->line, "out of memory");
+	for (i = 0; i < sm->nr_entries; i++) {
+		const struct site_entry *e = &sm->entries[i];
+		unsigned char *k = mw->keys + (size_t)i * mw->key_size;
+
+		if (policy_parse_typed(btf, bpf_map__btf_key_type_id(map), mw->key_size, e->key,
+				       k, msg, sizeof(msg)))
+			return cfg_err(w->cfg, e->line, "key %s: %s", e->key, msg);
+		if (policy_parse_typed(btf, bpf_map__btf_value_type_id(map), mw->value_size,
+				       e->value, mw->values + (size_t)i * mw->value_size, msg,
+				       sizeof(msg)))
+			return cfg_err(w->cfg, e->line, "value %s: %s", e->value, msg);
+		if (mw->type == BPF_MAP_TYPE_ARRAY && *(__u32 *)k >= mw->max_entries)
+			return cfg_err(w->cfg, e->line, "key %s: the array has %u elements", e->key,
+				       mw->max_entries);
+		for (j = 0; j < i; j++)
+			if (!memcmp(k, mw->keys + (size_t)j * mw->key_size, mw->key_size))
+				return cfg_err(w->cfg, e->line, "key %s: also line %u's", e->key,
+					       sm->entries[j].line);
+	}
+	mw->nr = sm->nr_entries;
+	return 0;
+}
+
+/* What apply remembers of @w: the state record's text after the ids */
+static int describe(struct wanted *w)
+{
+	unsigned long long h = 0;
+	size_t n;
+	int i, err = hash_file(w->path, &h);
+
+	if (err)
+		return cfg_err(w->cfg, w->cfg->line_object, "%s: %s", w->path, strerror(-err));
+	n = snprintf(w->desc, sizeof(w->desc), "object=%s\nobject_fnv1a=%016llx\nmode=%s\n",
+		     w->path, h, w->cfg->complain ? "complain" : "enforce");
+	for (i = 0; i < w->cfg->nr_sets && n < sizeof(w->desc); i++)
+		n += snprintf(w->desc + n, sizeof(w->desc) - n, "set=%s\n", w->cfg->sets[i]);
+	return 0;
+}
+
+/* The ops fields the policy will run with: the object's, as configured */
+static int wanted_ops(struct wanted *w)
+{
+	struct site_policy *p = w->cfg;
+	uint32_t *f;
+	size_t size;
+
+	f = fwctl_policy_ops_field(w->obj, "flags", &size);
+	if (!f || size != 4)
+		return -1;
+	w->flags = *f;
+	f = fwctl_policy_ops_field(w->obj, "dev_index", &size);
+	w->dev_index = f && size == 4 ? *f : 0;
+	f = fwctl_policy_ops_field(w->obj, "device_type", &size);
+	w->device_type = f && size == 4 ? *f : 0;
+	f = fwctl_policy_ops_field(w->obj, "prio", &size);
+	w->prio = f && size == 4 ? *f : 0;
+	if (p->match == MATCH_DEVICE) {
+		w->flags |= FWCTL_BPF_F_DEV_INDEX;
+		w->dev_index = p->dev_index;
+	} else if (p->match != MATCH_OBJECT) {
+		w->flags &= ~FWCTL_BPF_F_DEV_INDEX;
+		w->device_type = p->match == MATCH_TYPE ? p->device_type : 0;
+	}
+	if (p->has_prio)
+		w->prio = p->prio;
+	if (!w->prio)
+		w->prio = FWCTL_BPF_PRIO_DEFAULT;
+	if (!(w->flags & FWCTL_BPF_F_DEV_INDEX))
+		w->dev_index = 0;
+	w->flags = p->complain ? w->flags | FWCTL_BPF_F_COMPLAIN : w->flags & ~FWCTL_BPF_F_COMPLAIN;
+	return 0;
+}
+
+/* Pass 1 for one policy: open, name, knobs, maps */
+static int read_policy(struct apply_run *r, struct wanted *w)
+{
+	struct site_policy *p = w->cfg;
+	char msg[512], given[PATH_MAX];
+	const char *oname;
+	size_t size;
+	int i;
+
+	resolve_object(r, p->object, given, sizeof(given));
+	/* one path for the record, whatever the current directory */
+	if (!realpath(given, w->path))
+		return cfg_err(p, p->line_object, "%s: %s", given, strerror(errno));
+	if (check_trusted(w->path, msg, sizeof(msg)))
+		return cfg_err(p, p->line_object, "refusing %s: %s", w->path, msg);
+	w->obj = bpf_object__open_file(w->path, NULL);
+	if (!w->obj) {
+		w->obj = NULL;
+		return cfg_err(p, p->line_object, "can't open %s: %s", w->path, strerror(errno));
+	}
+	if (!fwctl_policy_ops_map(w->obj))
+		return cfg_err(p, p->line_object, "%s is not a fwctl policy (no fwctl_bpf_ops "
+			       "struct_ops map)", w->path);
+	oname = fwctl_policy_ops_field(w->obj, "name", &size);
+	snprintf(w->name, sizeof(w->name), "%s", p->name[0] ? p->name : oname ? oname : "");
+	if (check_policy_name(w->name))
+		return cfg_err(p, p->line_object, "the object's name is not 1 to 15 letters, "
+			       "digits or _: give Name=");
+	if (!strcmp(w->name, GATE_NAME) || !strcmp(w->name, REPLACE_NAME))
+		return cfg_err(p, p->line_name ?: p->line_object, "the name %s is apply's own: "
+			       "give another Name=", w->name);
+	for (i = 0; i < p->nr_sets; i++)
+		if (policy_set_var(w->obj, p->sets[i], msg, sizeof(msg)))
+			return cfg_err(p, p->line_sets[i], "Set=%s: %s", p->sets[i], msg);
+	for (i = 0; i < p->nr_maps; i++)
+		if (type_map(w, &p->maps[i], &w->maps[i]))
+			return -1;
+	if (wanted_ops(w))
+		return cfg_err(p, p->line_object, "%s: can't read its ops", w->path);
+	return describe(w);
+}
+
+static int read_all(struct apply_run *r)
+{
+	int i, j;
+
+	r->w = calloc(r->cfg.nr ? r->cfg.nr : 1, sizeof(*r->w));
+	if (!r->w) {
+		p_err("can't apply: out of memory");
+		return -1;
+	}
+	for (i = 0; i < r->cfg.nr; i++) {
+		r->w[i].cfg = &r->cfg.policies[i];
+		r->nr++;
+		if (read_policy(r, &r->w[i]))
+			return -1;
+		for (j = 0; j < i; j++)
+			if (!strcmp(r->w[j].name, r->w[i].name))
+				return cfg_err(r->w[i].cfg, r->w[i].cfg->line_name ?:
+					       r->w[i].cfg->line_object, "policy %s: also %s's", r->w[i].name,
+					       r->w[j].cfg->file);
+	}
+	return 0;
+}
+
+/* State records: "link_id=N\nmap_id=N\n" and describe()'s text */
+static int read_record(const struct apply_run *r, const char *name, uint32_t *link_id,
+		       uint32_t *map_id, char *desc, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", r->state, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "link_id=%u\nmap_id=%u\n", link_id, map_id) == 2;
+	n = ok ? fread(desc, 1, size - 1, f) : 0;
+	desc[n] = '\0';
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+static int write_record(const struct apply_run *r, const struct wanted *w)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], link[PATH_MAX];
+	uint32_t link_id, map_id;
+	FILE *f;
+	int fd, err;
+
+	pin_path(link, sizeof(link), w->name, "link");
+	fd = live_link_open(link, &link_id, &map_id);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	err = mkdir_p(r->state);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", r->state, w->name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "link_id=%u\nmap_id=%u\n%s", link_id, map_id, w->desc);
+	err = fclose(f) ? -errno : 0;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void drop_record(const struct apply_run *r, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", r->state, name);
+	unlink(path);
+}
+
+/* The live policy pinned as NAME: its ops; false if none runs */
+static bool live_of(const char *name, struct live_policy *lp)
+{
+	char path[PATH_MAX];
+	uint32_t map_id;
+	int fd, mfd, err;
+
+	memset(lp, 0, sizeof(*lp));
+	if (pin_path(path, sizeof(path), name, "link"))
+		return false;
+	fd = live_link_open(path, &lp->link_id, &map_id);
+	if (fd < 0)
+		return false;
+	close(fd);
+	mfd = bpf_map_get_fd_by_id(map_id);
+	if (mfd < 0)
+		return false;
+	err = live_policy_read_map(mfd, lp);
+	close(mfd);
+	return !err;
+}
+
+/*
+ * How far the map @fd is from @mw: entries to write (missing or with
+ * another value) and to delete (hash maps: keys @mw does not list; arrays:
+ * unlisted elements not zero). With @write, make it so: writes first,
+ * then deletes (a key's value is never absent while it changes).
+ */
+static int sync_map(int fd, struct map_want *mw, bool write)
+{
+	unsigned char *key = calloc(2, mw->key_size), *next, *val = calloc(1, mw->value_size);
+	unsigned char *zero = calloc(1, mw->value_size);
+	unsigned char *gone = NULL;
+	size_t nr_gone = 0;
+	int i, err = 0, changes = 0;
+	__u32 idx;
+
+	if (!key || !val || !zero) {
+		err = -ENOMEM;
+		goto out;
+	}
+	next = key + mw->key_size;
+	for (i = 0; i < mw->nr && !err; i++) {
+		const void *k = mw->keys + (size_t)i * mw->key_size;
+		const void *v = mw->values + (size_t)i * mw->value_size;
+
+		if (!bpf_map_lookup_elem(fd, k, val) && !memcmp(val, v, mw->value_size))
+			continue;
+		changes++;
+		if (write && bpf_map_update_elem(fd, k, v, BPF_ANY))
+			err = -errno;
+	}
+	if (mw->type == BPF_MAP_TYPE_ARRAY) {
+		for (idx = 0; idx < mw->max_entries && !err; idx++) {
+			bool listed = false;
+
+			for (i = 0; i < mw->nr && !listed; i++)
+				listed = *(__u32 *)(mw->keys + (size_t)i * mw->key_size) == idx;
+			if (listed || bpf_map_lookup_elem(fd, &idx, val) ||
+			    !memcmp(val, zero, mw->value_size))
+				continue;
+			changes++;
+			if (write && bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
+				err = -errno;
+		}
+		goto out;
+	}
+	/* hash: every key first (deleting while walking would skip some) */
+	for (void *prev = NULL; !err && !bpf_map_get_next_key(fd, prev, next); prev = key) {
+		bool listed = false;
+		unsigned char *g;
+
+		memcpy(key, next, mw->key_size);
+		for (i = 0; i < mw->nr && !listed; i++)
+			listed = !memcmp(key, mw->keys + (size_t)i * mw->key_size, mw->key_size);
+		if (listed)
+			continue;
+		g = realloc(gone, (nr_gone + 1) * mw->key_size);
+		if (!g) {
+			err = -ENOMEM;
+			break;
+		}
+		gone = g;
+		memcpy(gone + nr_gone++ * mw->key_size, key, mw->key_size);
+	}
+	changes += nr_gone;
+	for (size_t j = 0; write && !err && j < nr_gone; j++)
+		if (bpf_map_delete_elem(fd, gone + j * mw->key_size) && errno != ENOENT)
+			err = -errno;
+out:
+	free(gone);
+	free(key);
+	free(val);
+	free(zero);
+	mw->changes = changes;
+	return err;
+}
+
+/* The pinned map of policy @name that @mw configures */
+static int open_pinned_map(const char *name, const struct map_want *mw)
+{
+	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (pin_path(path, sizeof(path), name, mw->pin))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_get_info_by_fd(fd, &info, &len) || info.key_size != mw->key_size ||
+	    info.value_size != mw->value_size || info.type != mw->type) {
+		close(fd);
+		return -ESTALE;		/* another layout: the swap makes it fresh */
+	}
+	return fd;
+}
+
+/* Map entries to change on the live policy; -1 if a map can't be compared */
+static int live_map_changes(struct wanted *w)
+{
+	int i, fd, n = 0;
+
+	for (i = 0; i < w->cfg->nr_maps; i++) {
+		fd = open_pinned_map(w->name, &w->maps[i]);
+		if (fd < 0)
+			return -1;
+		if (sync_map(fd, &w->maps[i], false)) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		n += w->maps[i].changes;
+	}
+	return n;
+}
+
+static bool same_match(const struct wanted *w, const struct live_policy *lp)
+{
+	return (w->flags & FWCTL_BPF_F_DEV_INDEX) == (lp->flags & FWCTL_BPF_F_DEV_INDEX) &&
+	       w->dev_index == lp->dev_index && w->device_type == lp->device_type;
+}
+
+/* Which line of two descriptions differs first, as a reason */
+static void desc_diff(const char *old, const char *new, char *why, size_t size)
+{
+	static const char *const keys[] = { "object=", "object_fnv1a=", "mode=", "set=" };
+	static const char *const whys[] = { "object changed", "object file changed",
+					     "mode changed", "Set= changed" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		const char *a = strstr(old, keys[i]), *b = strstr(new, keys[i]);
+		size_t la = a ? strcspn(a, "\n") : 0, lb = b ? strcspn(b, "\n") : 0;
+
+		if (i == 3)	/* every set= line, together */
+			la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+		if (la != lb || (a && memcmp(a, b, la))) {
+			snprintf(why, size, "%s", whys[i]);
+			return;
+		}
+	}
+	snprintf(why, size, "changed");
+}
+
+static void plan_policy(const struct apply_run *r, struct wanted *w)
+{
+	struct live_policy lp;
+	uint32_t link_id, map_id;
+	char desc[sizeof(w->desc)];
+	int changes;
+
+	w->live = live_of(w->name, &lp);
+	w->link_id = lp.link_id;
+	if (!w->live) {
+		w->action = ATTACH;
+		snprintf(w->reason, sizeof(w->reason), "new");
+		return;
+	}
+	if (!same_match(w, &lp) || w->prio != lp.prio) {
+		w->action = REPLACE;
+		snprintf(w->reason, sizeof(w->reason), "%s", !same_match(w, &lp) ?
+			 "device match changed" : "prio changed");
+		return;
+	}
+	w->action = SWAP;
+	if (read_record(r, w->name, &link_id, &map_id, desc, sizeof(desc)))
+		snprintf(w->reason, sizeof(w->reason), "not attached by apply");
+	else if (link_id != lp.link_id || map_id != lp.map_id)
+		snprintf(w->reason, sizeof(w->reason), "changed by hand since the last apply");
+	else if ((lp.flags & FWCTL_BPF_F_COMPLAIN) != (w->flags & FWCTL_BPF_F_COMPLAIN))
+		snprintf(w->reason, sizeof(w->reason), "mode changed");
+	else if (strcmp(desc, w->desc))
+		desc_diff(desc, w->desc, w->reason, sizeof(w->reason));
+	else
+		w->action = KEEP;
+	if (w->action != KEEP)
+		return;
+	changes = live_map_changes(w);
+	if (changes < 0) {
+		w->action = SWAP;
+		snprintf(w->reason, sizeof(w->reason), "a configured map is not as the object's");
+	} else if (changes) {
+		w->action = UPDATE;
+		w->changes = changes;
+		snprintf(w->reason, sizeof(w->reason), "%d map entr%s", changes,
+			 changes == 1 ? "y" : "ies");
+	}
+}
+
+/* Records of policies no file names any more, and hand-attached ones */
+static void plan_removed(struct apply_run *r)
+{
+	struct live_policy *list = NULL, lp;
+	struct dirent **names = NULL;
+	int i, j, n;
+	bool found;
+
+	n = scandir(r->state, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		found = check_policy_name(name) != 0;	/* ".", "..", "x.new" */
+		for (j = 0; j < r->nr && !found; j++)
+			found = !strcmp(r->w[j].name, name);
+		if (!found && r->nr_removed < (int)(sizeof(r->removed) / sizeof(r->removed[0]))) {
+			struct removed *rm = &r->removed[r->nr_removed++];
+
+			snprintf(rm->name, sizeof(rm->name), "%.15s", name);
+			rm->live = live_of(name, &lp);
+		}
+		free(names[i]);
+	}
+	free(names);
+	n = live_policies(&list);
+	for (i = 0; i < n; i++) {
+		const char *pin = list[i].pinned;
+		size_t root = strlen(pin_root());
+
+		found = strncmp(pin, pin_root(), root) != 0;	/* not ours: bpftool's */
+		for (j = 0; j < r->nr && !found; j++)
+			found = !strcmp(r->w[j].name, list[i].name);
+		for (j = 0; j < r->nr_removed && !found; j++)
+			found = !strcmp(r->removed[j].name, list[i].name);
+		if (!found && r->nr_unmanaged < (int)(sizeof(r->unmanaged) / 16))
+			snprintf(r->unmanaged[r->nr_unmanaged++], 16, "%s", list[i].name);
+	}
+	free(list);
+}
+
+/*
+ * A gate when the plan attaches more than one policy while a fail-closed
+ * device has nothing enforcing (the first policy would open it for what
+ * that one allows until the others are attached).
+ */
+static bool needs_gate(const struct apply_run *r)
+{
+	struct live_policy *list = NULL;
+	struct dirent **devs = NULL;
+	int i, n, attaches = 0, enforcing = 0;
+	bool closed = false;
+
+	for (i = 0; i < r->nr; i++)
+		attaches += r->w[i].action == ATTACH;
+	if (attaches < 2)
+		return false;
+	n = live_policies(&list);
+	for (i = 0; i < n; i++)
+		enforcing += !(list[i].flags & (FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_AUDIT));
+	free(list);
+	if (enforcing)
+		return false;
+	n = fwctl_devices(&devs);
+	for (i = 0; i < n; i++) {
+		closed |= fwctl_bpf_attr(devs[i]->d_name, "fail_closed") == 1;
+		free(devs[i]);
+	}
+	free(devs);
+	return closed;
+}
+
+static int count_changes(const struct apply_run *r)
+{
+	int i, n = r->gate ? 2 : 0;
+
+	for (i = 0; i < r->nr; i++)
+		n += r->w[i].action != KEEP;
+	for (i = 0; i < r->nr_removed; i++)
+		n++;
+	return n;
+}
+
+static void print_action(const char *action, const char *name, const char *file,
+			 const char *reason)
+{
+	if (json_output) {
+		jw_start_object(json_wtr);
+		jw_string_field(json_wtr, "action", action);
+		jw_string_field(json_wtr, "name", name);
+		if (file)
+			jw_string_field(json_wtr, "file", file);
+		else
+			jw_null_field(json_wtr, "file");
+		jw_string_field(json_wtr, "reason", reason);
+		jw_end_object(json_wtr);
+		return;
+	}
+	printf("%-9s %-15s %s%s%s%s\n", action, name, reason, file ? " (" : "",
+	       file ? base_name(file) : "", file ? ")" : "");
+}
+
+static void print_plan(const struct apply_run *r)
+{
+	int i;
+
+	if (json_output) {
+		jw_name(json_wtr, "plan");
+		jw_start_array(json_wtr);
+	}
+	if (r->gate)
+		print_action("gate", GATE_NAME, NULL, "a fail-closed device stays closed until "
+			     "the stack runs");
+	for (i = 0; i < r->nr; i++)
+		print_action(action_names[r->w[i].action], r->w[i].name, r->w[i].cfg->file,
+			     r->w[i].action == KEEP ? "unchanged" : r->w[i].reason);
+	for (i = 0; i < r->nr_removed; i++)
+		print_action("detach", r->removed[i].name, NULL, r->removed[i].live ?
+			     "its file is gone" : "its file is gone (not running: record dropped)");
+	for (i = 0; i < r->nr_unmanaged; i++)
+		print_action("unmanaged", r->unmanaged[i], NULL, "attached by hand: left as is");
+	if (json_output)
+		jw_end_array(json_wtr);
+}
+
+/* attach/swap's hook: the configured maps' entries, before the link runs */
+static int fill_maps(struct bpf_object *obj, const char *name, void *ctx)
+{
+	struct wanted *w = ctx;
+	int i, err;
+
+	for (i = 0; i < w->cfg->nr_maps; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, w->maps[i].cfg->name);
+
+		err = map ? sync_map(bpf_map__fd(map), &w->maps[i], true) : -ENOENT;
+		if (err) {
+			p_err("can't apply %s: [Map %s]: %s", w->cfg->file, w->maps[i].cfg->name,
+			      strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void attach_opts_of(struct wanted *w, const char *name, struct attach_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->object = w->path;
+	o->name = name;
+	o->match = w->cfg->match;
+	o->dev_index = w->cfg->dev_index;
+	o->device_type = w->cfg->device_type;
+	o->has_prio = w->cfg->has_prio;
+	o->prio = w->cfg->prio;
+	o->complain = w->cfg->complain;
+	for (i = 0; i < w->cfg->nr_sets; i++)
+		o->sets[i] = w->cfg->sets[i];
+	o->nr_sets = w->cfg->nr_sets;
+	o->quiet = true;
+	o->before_link = fill_maps;
+	o->ctx = w;
+}
+
+/* The verifier's pass over every object the plan loads */
+static int verify_all(struct apply_run *r)
+{
+	struct attach_opts o;
+	int i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct wanted *w = &r->w[i];
+
+		if (w->action != ATTACH && w->action != SWAP && w->action != REPLACE)
+			continue;
+		attach_opts_of(w, w->name, &o);
+		o.dry_run = true;
+		if (attach_policy(&o)) {
+			p_err("can't apply: %s:%u: %s does not load; nothing changed", w->cfg->file,
+			      w->cfg->line_object, w->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int attach_as(struct apply_run *r, struct wanted *w, const char *name)
+{
+	struct attach_opts o;
+
+	attach_opts_of(w, name, &o);
+	if (attach_policy(&o))
+		return -1;
+	snprintf(r->attached[r->nr_attached++], 16, "%s", name);
+	return 0;
+}
+
+/* Forget @name in the undo list: it is the configuration's now */
+static void keep_attached(struct apply_run *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nr_attached; i++)
+		if (!strcmp(r->attached[i], name))
+			r->attached[i][0] = '\0';
+}
+
+static int do_one(struct apply_run *r, struct wanted *w)
+{
+	struct attach_opts o;
+	int i, fd, err;
+
+	switch (w->action) {
+	case KEEP:
+		return 0;
+	case ATTACH:
+		if (attach_as(r, w, w->name))
+			return -1;
+		break;
+	case SWAP:
+		attach_opts_of(w, w->name, &o);
+		if (swap_policy(&o))
+			return -1;
+		break;
+	case REPLACE:	/* make before break: the new one runs before the old goes */
+		if (attach_as(r, w, REPLACE_NAME) || detach_policy(w->name, true) ||
+		    attach_as(r, w, w->name) || detach_policy(REPLACE_NAME, true))
+			return -1;
+		keep_attached(r, REPLACE_NAME);
+		break;
+	case UPDATE:
+		for (i = 0; i < w->cfg->nr_maps; i++) {
+			fd = open_pinned_map(w->name, &w->maps[i]);
+			err = fd < 0 ? fd : sync_map(fd, &w->maps[i], true);
+			if (fd >= 0)
+				close(fd);
+			if (err) {
+				p_err("can't apply %s: policy %s's map %s: %s", w->cfg->file,
+				      w->name, w->maps[i].cfg->name, strerror(-err));
+				return -1;
+			}
+		}
+		break;
+	case DETACH:
+		break;
+	}
+	err = write_record(r, w);
+	if (err)
+		p_info("Warning: can't record policy %s in %s: %s (the next apply swaps it)",
+		       w->name, r->state, strerror(-err));
+	return 0;
+}
+
+/* On a failure: this run's attaches go, in reverse (the gate last) */
+static void undo(struct apply_run *r)
+{
+	int i;
+
+	for (i = r->nr_attached - 1; i >= 0; i--) {
+		if (!r->attached[i][0])
+			continue;
+		if (detach_policy(r->attached[i], true))
+			p_err("can't undo: policy %s stays attached", r->attached[i]);
+		else if (strcmp(r->attached[i], GATE_NAME))
+			drop_record(r, r->attached[i]);
+	}
+}
+
+static int run_plan(struct apply_run *r)
+{
+	struct wanted gate = {};
+	struct site_policy gate_cfg = {};
+	int i;
+
+	if (r->gate) {
+		snprintf(gate_cfg.file, sizeof(gate_cfg.file), "%s", "(gate)");
+		gate.cfg = &gate_cfg;
+		resolve_object(r, GATE_OBJECT, gate.path, sizeof(gate.path));
+		if (attach_as(r, &gate, GATE_NAME))
+			return -1;
+	}
+	for (i = 0; i < r->nr; i++)
+		if (do_one(r, &r->w[i]))
+			goto fail;
+	for (i = 0; i < r->nr_removed; i++) {
+		if (r->removed[i].live && detach_policy(r->removed[i].name, true))
+			goto fail;
+		drop_record(r, r->removed[i].name);
+	}
+	for (i = 0; i < r->nr; i++)	/* the configuration's, whatever follows */
+		keep_attached(r, r->w[i].name);
+	if (r->gate && detach_policy(GATE_NAME, true)) {
+		p_err("can't apply: the gate stays attached: detach it with \"%s detach %s\"",
+		      bin_name, GATE_NAME);
+		return -1;
+	}
+	return 0;
+fail:
+	undo(r);
+	p_err("can't apply: stopped; the policies this run attached are detached again%s",
+	      r->nr_attached ? "" : " (none)");
+	return -1;
+}
+
+static int help_apply(void)
+{
+	if (json_output) {
+		jw_null(json_wtr);
+		return 0;
+	}
+	fprintf(stderr,
+		"Usage: %s apply [DIR] [--dry-run] [--objects DIR]\n"
+		"\n"
+		"Make the attached policies what the files DIR/*.conf (default %s)\n"
+		"say: attach the missing, swap the changed (BPF_LINK_UPDATE: no RPC runs\n"
+		"unfiltered), set their maps' entries, detach the ones apply attached whose\n"
+		"file is gone; leave the rest. A second apply changes nothing.\n"
+		"\n"
+		"  --dry-run      print the plan, change nothing\n"
+		"  --objects DIR  where Object=NAME is found (default %s)\n"
+		"\n"
+		"A file is one policy (INI, fwctl-bpf(8) and docs/operations.md):\n"
+		"  [Policy]\n"
+		"  Object=mlx5__opcode_allow     a path, or a name in the objects' directory\n"
+		"  Name=opcode_allow             default: the object's\n"
+		"  Device=all                    fwctlN or all; or Type=mlx5 (default: the object's)\n"
+		"  Priority=1000                 default: the object's\n"
+		"  Mode=enforce                  or complain\n"
+		"  Set=KNOB=VALUE                repeated\n"
+		"  [Map allowed]                 exactly these entries: KEY VALUE\n"
+		"  Entry={QUERY_ADAPTER, 0xffff} 1\n"
+		"\n"
+		"Errors name FILE:LINE and change nothing; records of what apply attached are\n"
+		"kept in %s (FWCTL_BPF_STATE_DIR).\n",
+		bin_name, SITE_CONFIG_DIR, FWCTL_BPF_POLICY_DIR, STATE_DIR);
+	return 0;
+}
+
+static int parse_apply_args(int argc, char **argv, struct apply_run *r, const char **dir)
+{
+	for (; argc > 0; NEXT_ARG()) {
+		const char *v;
+		bool missing = false;
+
+		if (!strcmp(argv[0], "--dry-run"))
+			r->dry_run = true;
+		else if ((v = opt_value("--objects", &argc, &argv, &missing)))
+			r->objects = v;
+		else if (missing)
+			return usage_err("can't apply: %s needs a value", argv[0]);
+		else if (argv[0][0] == '-')
+			return usage_err("can't apply: unknown option %s (see \"%s apply help\")",
+					 argv[0], bin_name);
+		else if (*dir)
+			return usage_err("can't apply: unexpected argument '%s'", argv[0]);
+		else
+			*dir = argv[0];
+	}
+	return 0;
+}
+
+static void free_run(struct apply_run *r)
+{
+	int i, j;
+
+	for (i = 0; i < r->nr; i++) {
+		bpf_object__close(r->w[i].obj);
+		for (j = 0; j < SITE_MAX_MAPS; j++) {
+			free(r->w[i].maps[j].keys);
+			free(r->w[i].maps[j].values);
+		}
+	}
+	free(r->w);
+	site_config_free(&r->cfg);
+}
+
+int do_apply(int argc, char **argv)
+{
+	struct apply_run r = { .objects = FWCTL_BPF_POLICY_DIR, .state = state_dir() };
+	const char *dir = NULL;
+	char err[PATH_MAX + 512];
+	int ret = -1, lock = -1, i, changes;
+
+	if (argc && is_help(argv[0]))
+		return help_apply();
+	ret = parse_apply_args(argc, argv, &r, &dir);
+	if (ret)
+		return ret;
+	ret = -1;
+	dir = dir ?: SITE_CONFIG_DIR;
+	if (check_trusted(dir, err, sizeof(err))) {
+		p_err("can't apply: refusing %s: %s", dir, err);
+		return -1;
+	}
+	if (site_config_load(dir, &r.cfg, err, sizeof(err))) {
+		p_err("can't apply: %s; nothing changed", err);
+		return -1;
+	}
+	for (i = 0; i < r.cfg.nr; i++) {
+		if (check_trusted(r.cfg.policies[i].file, err, sizeof(err))) {
+			p_err("can't apply: refusing %s: %s", r.cfg.policies[i].file, err);
+			goto out;
+		}
+	}
+	if (read_all(&r))
+		goto out;
+	lock = pin_root_lock("apply", dir);
+	if (lock < 0)
+		goto out;
+	for (i = 0; i < r.nr; i++)
+		plan_policy(&r, &r.w[i]);
+	plan_removed(&r);
+	r.gate = needs_gate(&r);
+	changes = count_changes(&r);
+	if (!json_output)
+		print_plan(&r);
+	ret = 0;
+	if (!r.dry_run && changes)
+		ret = verify_all(&r) ? -1 : run_plan(&r);
+	if (ret)
+		goto out;
+	if (json_output) {	/* errors are {"error": ...} objects alone */
+		jw_start_object(json_wtr);
+		jw_string_field(json_wtr, "dir", dir);
+		jw_bool_field(json_wtr, "dry_run", r.dry_run);
+		jw_uint_field(json_wtr, "changes", changes);
+		print_plan(&r);
+		jw_end_object(json_wtr);
+	} else if (r.dry_run) {
+		printf("dry run: %d change%s, nothing done\n", changes, changes == 1 ? "" : "s");
+	} else {
+		printf("%s\n", changes ? "applied" : "nothing to do");
+	}
+out:
+	pin_root_unlock(lock);
+	free_run(&r);
+	return ret;
+}

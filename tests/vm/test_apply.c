@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwctl-bpf apply (issue 17, item 1): the site's policies.d made the
+ * attached set. What an operator sees: the plan, the exit status, the
+ * RPC's errno, the firmware's executed counter, the maps' entries. The
+ * promises attacked: a second apply changes nothing; a change is a swap or
+ * a make-before-break replace with no unfiltered RPC while another thread
+ * sends; a broken file (or an object the verifier refuses) changes
+ * nothing; a fail-closed device stays closed until the whole stack runs;
+ * what apply did not attach it does not detach.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "bpf_test.h"
+#include "cli.h"
+#include "fwctl.h"
+#include "sim.h"
+#include "sim_test.h"
+
+#define CONF	"/tmp/apply-test/policies.d"
+#define STATE	"/tmp/apply-test/state"
+#define HOOK	"build/hook_policy.bpf.o"
+#define FAIL	"build/fail_oob_read.bpf.o"
+#define OBJS	"build/policies"
+#define ALLOW	"0x7fff0000"	/* FWCTL_BPF_ALLOW */
+
+static const char *const names[] = { "t_a", "t_b", "t_c", "t_hand", "opcode_allow",
+				     "deny_nv_write", "gate", "apply_new" };
+static struct cli_result r;
+static int fd = -1, k = -1;
+static char dev[32];
+
+static void detach_all(void)
+{
+	struct cli_result d = {};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cli_run(&d, "detach", names[i], NULL);
+	cli_result_free(&d);
+}
+
+static void setup(void)
+{
+	detach_all();
+	sim_restore();
+	cr_assert_eq(system("rm -rf /tmp/apply-test && mkdir -p " CONF " && chmod -R 755 "
+			    "/tmp/apply-test"), 0);
+	cr_assert_eq(setenv("FWCTL_BPF_STATE_DIR", STATE, 1), 0);
+	k = sim_private_device();
+	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
+	fd = sim_open(k);
+	cr_assert(fd >= 0, "%s: %s", dev, strerror(-fd));
+}
+
+static void teardown(void)
+{
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	detach_all();
+	sim_restore();
+	cli_result_free(&r);
+}
+
+TestSuite(apply, .init = setup, .fini = teardown);
+
+/* CONF/FILE with the text of @fmt; "%D" is not used: the device is dev */
+static void conf(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void conf(const char *file, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CONF "/%s", file);
+	f = fopen(path, "w");
+	cr_assert(f, "%s: %s", path, strerror(errno));
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* hook_policy as NAME on the test's device, with @extra lines */
+static void hook_conf(const char *file, const char *name, const char *extra)
+{
+	conf(file, "# %s\n[Policy]\nObject=" HOOK "\nName=%s\nDevice=%s\n%s", name, name, dev,
+	     extra);
+}
+
+static int apply(void)
+{
+	return cli_run(&r, "apply", CONF, "--objects", OBJS, NULL);
+}
+
+#define apply_ok()								\
+	cr_assert_eq(apply(), 0, "apply exited %d:\n%s%s", r.status, r.out, r.err)
+
+static int nop(void)
+{
+	return sim_rpc(fd, MLX5_CMD_OP_NOP);
+}
+
+/* The running policy @name's id (@field: link_id or map_id); 0 if none */
+static unsigned int live_id(const char *name, const char *field)
+{
+	struct cli_result l = {};
+	struct json_object *list, *p, *v;
+	unsigned int id = 0;
+	size_t i;
+
+	cr_assert_eq(cli_run(&l, "-j", "list", NULL), 0, "%s", l.err);
+	list = json_tokener_parse(l.out);
+	cr_assert(list && json_object_is_type(list, json_type_array), "%s", l.out);
+	for (i = 0; i < json_object_array_length(list); i++) {
+		p = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(p, "name", &v) &&
+		    !strcmp(json_object_get_string(v), name) &&
+		    json_object_object_get_ex(p, field, &v))
+			id = json_object_get_int64(v);
+	}
+	json_object_put(list);
+	cli_result_free(&l);
+	return id;
+}
+
+/* Another thread's RPCs on the device while the test changes the stack */
+struct sender {
+	pthread_t t;
+	volatile bool stop;
+	long sent, ok, errs[4];		/* EACCES, EPERM, EAGAIN, other */
+	int other;
+};
+
+static void *send_loop(void *arg)
+{
+	struct sender *s = arg;
+
+	while (!s->stop) {
+		int e = nop();
+
+		s->sent++;
+		if (!e)
+			s->ok++;
+		else if (e == -EACCES)
+			s->errs[0]++;
+		else if (e == -EPERM)
+			s->errs[1]++;
+		else if (e == -EAGAIN)
+			s->errs[2]++;
+		else
+			s->errs[3]++, s->other = e;
+	}
+	return NULL;
+}
+
+static void send_start(struct sender *s)
+{
+	memset(s, 0, sizeof(*s));
+	cr_assert_eq(pthread_create(&s->t, NULL, send_loop, s), 0);
+	while (s->sent < 3)
+		usleep(1000);
+}
+
+static void send_stop(struct sender *s)
+{
+	s->stop = true;
+	pthread_join(s->t, NULL);
+}
+
+Test(apply, attaches_the_configuration_with_its_map_entries_and_a_second_apply_changes_nothing)
+{
+	long long executed;
+	unsigned int link, map;
+
+	conf("20-opcode_allow.conf",
+	     "[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n\n"
+	     "[Map allowed]\n# NOP only\nEntry={NOP, 0xffff} 1\n", dev);
+	conf("30-deny_nv_write.conf",
+	     "[Policy]\nObject=mlx5__deny_nv_write\nDevice=/dev/fwctl/%s\n"
+	     "[Map allowed_uids]\nEntry=root 1\n", dev);
+	apply_ok();
+	cr_assert(strstr(r.out, "attach    opcode_allow"), "%s", r.out);
+	cr_assert(strstr(r.out, "attach    deny_nv_write"), "%s", r.out);
+
+	executed = sim_executed(k);
+	cr_assert_eq(nop(), 0, "the allowlist's entry did not reach the map");
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), -EACCES, "an unlisted opcode ran");
+	cr_assert_eq(sim_executed(k), executed + 1);
+	cr_assert_eq(cli_cmd(&r, "bpftool", "-j", "map", "dump", "pinned",
+			     "/sys/fs/bpf/fwctl/deny_nv_write/allowed_uids", NULL), 0);
+	cr_assert(strstr(r.out, "\"key\":0,\"value\":1"), "the user name was not uid 0: %s",
+		  r.out);
+
+	link = live_id("opcode_allow", "link_id");
+	map = live_id("opcode_allow", "map_id");
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+	cr_assert(strstr(r.out, "keep      opcode_allow"), "%s", r.out);
+	cr_assert_eq(live_id("opcode_allow", "link_id"), link);
+	cr_assert_eq(live_id("opcode_allow", "map_id"), map, "a second apply swapped it");
+	cr_assert_eq(cli_run(&r, "-j", "apply", CONF, "--objects", OBJS, NULL), 0);
+	cr_assert(strstr(r.out, "\"changes\":0"), "%s", r.out);
+
+	/* an entry added is an update of the live map, no swap */
+	conf("20-opcode_allow.conf",
+	     "[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n"
+	     "[Map allowed]\nEntry={NOP, 0xffff} 1\nEntry={QUERY_ISSI, 0xffff} 1\n", dev);
+	apply_ok();
+	cr_assert(strstr(r.out, "update    opcode_allow    1 map entry"), "%s", r.out);
+	cr_assert_eq(live_id("opcode_allow", "map_id"), map);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), 0);
+	/* and one removed is deleted from it */
+	conf("20-opcode_allow.conf",
+	     "[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n"
+	     "[Map allowed]\nEntry={QUERY_ISSI, 0xffff} 1\n", dev);
+	apply_ok();
+	cr_assert_eq(nop(), -EACCES, "an entry no file lists stayed in the map");
+}
+
+Test(apply, a_changed_knob_is_a_swap_and_no_rpc_runs_unfiltered_meanwhile)
+{
+	struct sender s;
+	long long executed;
+	unsigned int link, map;
+
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\n");
+	apply_ok();
+	link = live_id("t_a", "link_id");
+	map = live_id("t_a", "map_id");
+	executed = sim_executed(k);
+
+	send_start(&s);
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-1\n");
+	apply_ok();
+	send_stop(&s);
+
+	cr_assert(strstr(r.out, "swap      t_a             Set= changed"), "%s", r.out);
+	cr_assert_eq(live_id("t_a", "link_id"), link, "not a swap: another link");
+	cr_assert_neq(live_id("t_a", "map_id"), map, "the ops were not replaced");
+	cr_assert_eq(s.ok, 0, "%ld of %ld RPCs ran unfiltered during the swap", s.ok, s.sent);
+	cr_assert_eq(s.errs[3], 0, "an RPC failed with %d", s.other);
+	cr_assert_eq(sim_executed(k), executed, "an RPC reached the firmware");
+	cr_assert_eq(nop(), -EPERM, "the new knob does not run");
+}
+
+Test(apply, a_changed_prio_is_replaced_make_before_break)
+{
+	struct sender s;
+	long long executed;
+	unsigned int link;
+
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\nPriority=500\n");
+	apply_ok();
+	link = live_id("t_a", "link_id");
+	executed = sim_executed(k);
+
+	send_start(&s);
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\nPriority=600\n");
+	apply_ok();
+	send_stop(&s);
+
+	cr_assert(strstr(r.out, "replace   t_a             prio changed"), "%s", r.out);
+	cr_assert_neq(live_id("t_a", "link_id"), link);
+	cr_assert_eq(live_id("apply_new", "link_id"), 0, "the stand-in stayed attached");
+	cr_assert_eq(s.ok, 0, "%ld of %ld RPCs ran unfiltered during the replace", s.ok, s.sent);
+	cr_assert_eq(sim_executed(k), executed, "an RPC reached the firmware");
+	cr_assert_eq(cli_run(&r, "-j", "list", NULL), 0);
+	cr_assert(strstr(r.out, "\"prio\":600"), "%s", r.out);
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+}
+
+Test(apply, a_removed_file_detaches_its_policy_and_nothing_apply_did_not_attach)
+{
+	hook_conf("10-a.conf", "t_a", "");
+	hook_conf("20-b.conf", "t_b", "Set=verdict=-13\n");
+	apply_ok();
+	cr_assert_eq(cli_run(&r, "attach", HOOK, "--name", "t_hand", "--device", dev, NULL), 0,
+		     "%s", r.err);
+	cr_assert_eq(nop(), -EACCES);
+
+	cr_assert_eq(unlink(CONF "/20-b.conf"), 0);
+	apply_ok();
+	cr_assert(strstr(r.out, "detach    t_b"), "%s", r.out);
+	cr_assert(strstr(r.out, "unmanaged t_hand"), "%s", r.out);
+	cr_assert_eq(live_id("t_b", "link_id"), 0, "t_b still runs");
+	cr_assert_neq(live_id("t_hand", "link_id"), 0, "apply detached a hand-attached policy");
+	cr_assert_neq(live_id("t_a", "link_id"), 0);
+	cr_assert_eq(nop(), 0, "t_b's rejection outlived its file");
+}
+
+Test(apply, a_broken_file_names_its_line_and_changes_nothing)
+{
+	unsigned int map;
+
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\n");
+	apply_ok();
+	map = live_id("t_a", "map_id");
+
+	/* a valid change in one file, a broken entry in another */
+	hook_conf("10-a.conf", "t_a", "Set=verdict=" ALLOW "\n");
+	conf("20-opcode_allow.conf", "[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n"
+	     "[Map allowed]\nEntry={NOP, 0xffff} 1\nEntry={NO_SUCH_COMMAND, 0xffff} 1\n", dev);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, CONF "/20-opcode_allow.conf:6: key {NO_SUCH_COMMAND, 0xffff}"),
+		  "%s", r.err);
+	cr_assert(strstr(r.err, "nothing changed"), "%s", r.err);
+	cr_assert_eq(live_id("t_a", "map_id"), map, "the valid file's change was applied");
+	cr_assert_eq(live_id("opcode_allow", "link_id"), 0);
+	cr_assert_eq(nop(), -EACCES);
+
+	/* a syntax error */
+	conf("20-opcode_allow.conf", "[Policy]\nObject=mlx5__opcode_allow\nno equals sign\n");
+	cr_assert_eq(apply(), 1);
+	cr_assert(strstr(r.err, "20-opcode_allow.conf:3:"), "%s", r.err);
+
+	/* an object the verifier refuses: after the plan, before any change */
+	conf("20-opcode_allow.conf", "[Policy]\nObject=" FAIL "\nName=t_b\nDevice=%s\n", dev);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "20-opcode_allow.conf:2: "), "%s", r.err);
+	cr_assert(strstr(r.err, "does not load; nothing changed"), "%s", r.err);
+	cr_assert(strstr(r.err, "the verifier rejected"), "no reason given: %s", r.err);
+	cr_assert_eq(live_id("t_a", "map_id"), map, "t_a was swapped before the refusal");
+	cr_assert_eq(live_id("t_b", "link_id"), 0);
+	cr_assert_eq(nop(), -EACCES);
+
+	/* the same plan once the file is mended */
+	cr_assert_eq(unlink(CONF "/20-opcode_allow.conf"), 0);
+	apply_ok();
+	cr_assert_eq(nop(), 0, "%s%s", r.out, r.err);
+}
+
+Test(apply, complain_mode_comes_from_the_file_and_leaving_it_is_a_swap)
+{
+	long long executed, would;
+
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\nMode=complain\n");
+	apply_ok();
+	executed = sim_executed(k);
+	would = fwctl_bpf_attr(dev, "would_reject");
+	cr_assert_eq(nop(), 0, "a complaining policy rejected");
+	cr_assert_eq(sim_executed(k), executed + 1);
+	cr_assert_eq(fwctl_bpf_attr(dev, "would_reject"), would + 1);
+
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\nMode=enforce\n");
+	apply_ok();
+	cr_assert(strstr(r.out, "swap      t_a             mode changed"), "%s", r.out);
+	cr_assert_eq(nop(), -EACCES);
+}
+
+Test(apply, a_fail_closed_device_stays_closed_until_the_whole_stack_runs)
+{
+	struct sender s;
+	long long executed;
+
+	cr_assert_eq(fwctl_bpf_attr_write(dev, "fail_closed", "1"), 0);
+	/* the first allows all; only with the second is the stack the site's */
+	hook_conf("10-a.conf", "t_a", "Priority=10\n");
+	hook_conf("20-b.conf", "t_b", "Priority=20\nSet=verdict=-13\n");
+	hook_conf("30-c.conf", "t_c", "Priority=30\n");
+	executed = sim_executed(k);
+
+	send_start(&s);
+	apply_ok();
+	send_stop(&s);
+
+	cr_assert(strstr(r.out, "gate      gate"), "no gate in the plan: %s", r.out);
+	cr_assert_eq(s.ok, 0, "%ld of %ld RPCs ran before the stack was whole", s.ok, s.sent);
+	cr_assert_eq(s.errs[3], 0, "an RPC failed with %d", s.other);
+	cr_assert_eq(sim_executed(k), executed, "an RPC reached the firmware");
+	cr_assert_eq(live_id("gate", "link_id"), 0, "the gate stayed attached");
+	cr_assert_eq(nop(), -EACCES, "the stack does not run");
+}
+
+Test(apply, dry_run_prints_the_plan_and_changes_nothing)
+{
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\n");
+	cr_assert_eq(cli_run(&r, "apply", CONF, "--objects", OBJS, "--dry-run", NULL), 0, "%s",
+		     r.err);
+	cr_assert(strstr(r.out, "attach    t_a"), "%s", r.out);
+	cr_assert(strstr(r.out, "dry run: 1 change, nothing done"), "%s", r.out);
+	cr_assert_eq(live_id("t_a", "link_id"), 0);
+	cr_assert_eq(nop(), 0);
+	cr_assert_eq(cli_run(&r, "-j", "apply", CONF, "--objects", OBJS, "--dry-run", NULL), 0);
+	cr_assert(strstr(r.out, "\"dry_run\":true,\"changes\":1,\"plan\":[{\"action\":\"attach\","
+			 "\"name\":\"t_a\""), "%s", r.out);
+	cr_assert_eq(cli_run(&r, "apply", "--bogus", NULL), 2);
+	cr_assert(strstr(r.err, "unknown option --bogus"), "%s", r.err);
+}
