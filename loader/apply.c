@@ -951,6 +951,36 @@ fail:
 	return -1;
 }
 
+int apply_attach_file(const char *file, const char *objects, const char *name,
+		      unsigned int dev_index)
+{
+	struct apply_run r = { .objects = objects ?: FWCTL_BPF_POLICY_DIR };
+	struct attach_opts o;
+	struct wanted w = {};
+	char err[PATH_MAX + 512];
+	int ret = -1, j;
+
+	if (site_config_load_file(file, &r.cfg, err, sizeof(err))) {
+		p_err("can't replay: %s", err);
+		return -1;
+	}
+	w.cfg = &r.cfg.policies[0];
+	if (!read_policy(&r, &w)) {
+		attach_opts_of(&w, name, &o);
+		o.match = MATCH_DEVICE;
+		o.dev_index = dev_index;
+		o.complain = 0;
+		ret = attach_policy(&o);
+	}
+	bpf_object__close(w.obj);
+	for (j = 0; j < SITE_MAX_MAPS; j++) {
+		free(w.maps[j].keys);
+		free(w.maps[j].values);
+	}
+	site_config_free(&r.cfg);
+	return ret;
+}
+
 static int help_apply(void)
 {
 	if (json_output) {

@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "fwctl.h"
 #include "mlx5_names.h"
+#include "main.h"
 
 static const char *const verdict_names[] = {
 	[FWCTL_AUDIT_ALLOWED] = "allowed",
@@ -186,13 +187,6 @@ static void format_time(char *buf, size_t size, int64_t ns)
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (long)(ns % 1000000000 / 1000));
-}
-
-static const char *errno_name(int status)
-{
-	const char *name = status < 0 ? strerrorname_np(-status) : NULL;
-
-	return status ? (name ?: "unknown") : "0";
 }
 
 /* The strings a record carries, escaped */

@@ -40,7 +40,7 @@ static int do_help(int argc, char **argv)
 		"       %s help\n"
 		"\n"
 		"       COMMAND := { attach | detach | swap | apply | list | inspect | stats | status | audit |\n"
-		"                    rpc }\n"
+		"                    replay | rpc }\n"
 		"\n"
 		"       %s attach POLICY.bpf.o [--device /dev/fwctl/fwctlN | --type TYPE | --all]\n"
 		"                 [--name NAME] [--prio PRIO] [--complain | --enforce] [--set KEY=VALUE]...\n"
@@ -55,13 +55,15 @@ static int do_help(int argc, char **argv)
 		"                 [--recorder NAME] [--store DIR]\n"
 		"       %s audit collect [--follow] [--store DIR] [--syslog] [--journal] [--max-size B]\n"
 		"                 [--keep N]\n"
+		"       %s replay POLICY.bpf.o|FILE.conf TRACE [--set KEY=VALUE]... [--objects DIR]\n"
 		"       %s rpc DEV [--scope SCOPE] [--out-len N] COMMAND [ARG]...\n"
 		"\n"
 		"       OPTIONS := { -j|--json [-p|--pretty] | -v|--verbose | -V|--version }\n"
 		"\n"
 		"Policies are pinned under %s/NAME/. \"%s COMMAND help\" describes a command.\n",
 		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name,
-		bin_name, bin_name, bin_name, bin_name, bin_name, pin_root(), bin_name);
+		bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, pin_root(),
+		bin_name);
 	return 0;
 }
 
@@ -89,6 +91,7 @@ static const struct cmd cmds[] = {
 	{ "rpc", do_rpc },
 	{ "audit", do_audit },
 	{ "apply", do_apply },
+	{ "replay", do_replay },
 	{ "version", do_version },
 	{ 0 }
 };

@@ -28,6 +28,13 @@ bool is_prefix(const char *pfx, const char *str)
 	return pfx && *pfx && !strncmp(str, pfx, strlen(pfx));
 }
 
+const char *errno_name(int status)
+{
+	const char *name = status < 0 ? strerrorname_np(-status) : NULL;
+
+	return status ? (name ?: "unknown") : "0";
+}
+
 bool is_help(const char *arg)
 {
 	return !strcmp(arg, "help") || !strcmp(arg, "-h") || !strcmp(arg, "--help");

@@ -62,6 +62,8 @@ const char *opt_value(const char *opt, int *argc, char ***argv, bool *missing);
  */
 int opt_value_in(const char *const *names, int *argc, char ***argv, const char **name,
 		 const char **value, const char *verb);
+/* A -errno as its name ("EACCES"), "0" for 0, "unknown" otherwise */
+const char *errno_name(int status);
 /* "help", "-h" or "--help" */
 bool is_help(const char *arg);
 
@@ -170,6 +172,7 @@ int do_status(int argc, char **argv);
 int do_rpc(int argc, char **argv);
 int do_audit(int argc, char **argv);
 int do_apply(int argc, char **argv);
+int do_replay(int argc, char **argv);
 
 #define NEXT_ARG()	({ argc--; argv++; })
 

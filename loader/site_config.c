@@ -373,6 +373,30 @@ int site_config_load(const char *dir, struct site_config *c, char *err, size_t s
 	return ret;
 }
 
+int site_config_load_file(const char *path, struct site_config *c, char *err, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	snprintf(c->dir, sizeof(c->dir), "%s", dir);
+	c->policies = calloc(1, sizeof(*c->policies));
+	if (!c->policies) {
+		snprintf(err, size, "out of memory");
+		return -ENOMEM;
+	}
+	ret = parse_file(dir, slash ? slash + 1 : path, c->policies, err, size);
+	if (ret) {
+		free(c->policies);
+		c->policies = NULL;
+		return ret;
+	}
+	c->nr = 1;
+	return 0;
+}
+
 void site_config_free(struct site_config *c)
 {
 	int i;

@@ -83,6 +83,15 @@ struct site_config {
  * "FILE:LINE: what" (or "DIR: what") in @err; *@c is then empty.
  */
 int site_config_load(const char *dir, struct site_config *c, char *err, size_t size);
+/* One file, as site_config_load() reads each: c->nr is 1 */
+int site_config_load_file(const char *path, struct site_config *c, char *err, size_t size);
 void site_config_free(struct site_config *c);
+
+/*
+ * The policy of one such file attached as @name on /dev/fwctl/fwctl@dev_index
+ * only, enforcing, its maps filled (replay's candidate; apply.c). 0 or -1.
+ */
+int apply_attach_file(const char *file, const char *objects, const char *name,
+		      unsigned int dev_index);
 
 #endif
