@@ -324,3 +324,4 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service systemd/*.timer
 	$(INSTALL) -D -m 0644 etc/default-fwctl-bpf $(DESTDIR)/etc/default/fwctl-bpf
+	$(INSTALL) -D -m 0644 -t $(DESTDIR)/etc/fwctl-bpf/policies.d etc/policies.d/*.conf

@@ -33,7 +33,7 @@
 #define OBJS	"build/policies"
 #define ALLOW	"0x7fff0000"	/* FWCTL_BPF_ALLOW */
 
-static const char *const names[] = { "t_a", "t_b", "t_c", "t_hand", "opcode_allow",
+static const char *const names[] = { "t_a", "t_b", "t_c", "t_hand", "opcode_allow", "observe", "rate_limit", "redact_serial",
 				     "deny_nv_write", "gate", "apply_new" };
 static struct cli_result r;
 static int fd = -1, k = -1;
@@ -399,4 +399,89 @@ Test(apply, dry_run_prints_the_plan_and_changes_nothing)
 			 "\"name\":\"t_a\""), "%s", r.out);
 	cr_assert_eq(cli_run(&r, "apply", "--bogus", NULL), 2);
 	cr_assert(strstr(r.err, "unknown option --bogus"), "%s", r.err);
+}
+
+/*
+ * docs/operations.md, "From an empty /etc/fwctl-bpf to an enforced
+ * baseline", step by step: record, replay a candidate, run it in complain
+ * mode, enforce it. Each step checks what the document says it shows.
+ */
+Test(apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlist)
+{
+	static const char allow[] =
+		"[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n%s"
+		"[Map allowed]\nEntry={NOP, 0xffff} 1\nEntry={QUERY_ADAPTER, 0xffff} 1\n";
+	char idx[16], text[512];
+	long long executed, would;
+	FILE *f;
+
+	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", "/tmp/apply-test/store", 1), 0);
+	snprintf(idx, sizeof(idx), "%u", sim_fwctl_index(k));
+	/* 1. nothing configured: apply has nothing to do */
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+	/* 2. the recorder alone, and a day of the site's tools */
+	conf("10-observe.conf", "[Policy]\nObject=generic__observe\nDevice=%s\n", dev);
+	apply_ok();
+	cr_assert_eq(nop(), 0);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ADAPTER), 0);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), 0);
+	/* 3. the trail as a trace */
+	cr_assert_eq(cli_run(&r, "audit", "collect", NULL), 0, "%s", r.err);
+	cli_run(&r, "-j", "audit", "--recorder", "observe", "--device", idx, NULL);
+	f = fopen("/tmp/apply-test/trace.jsonl", "w");
+	cr_assert(f && fputs(r.out, f) >= 0 && !fclose(f));
+	/* 4. the candidate replayed: it would refuse QUERY_ISSI */
+	snprintf(text, sizeof(text), allow, dev, "");
+	f = fopen("/tmp/apply-test/20-opcode_allow.conf", "w");
+	cr_assert(f && fputs(text, f) >= 0 && !fclose(f));
+	cr_assert_eq(cli_run(&r, "replay", "/tmp/apply-test/20-opcode_allow.conf",
+			     "/tmp/apply-test/trace.jsonl", "--objects", OBJS, NULL), 0, "%s",
+		     r.err);
+	cr_assert(strstr(r.out, "QUERY_ISSI                        uid 0      allowed   -> "
+			 "rejected  EACCES      changed"), "%s", r.out);
+	cr_assert(strstr(r.out, "3 RPCs: allowed 2, rejected 1"), "%s", r.out);
+	/* 5. in complain mode beside the recorder: it runs, objects, refuses nothing */
+	snprintf(text, sizeof(text), allow, dev, "Mode=complain\n");
+	conf("20-opcode_allow.conf", "%s", text);
+	apply_ok();
+	executed = sim_executed(k);
+	would = fwctl_bpf_attr(dev, "would_reject");
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), 0);
+	cr_assert_eq(sim_executed(k), executed + 1);
+	cr_assert_eq(fwctl_bpf_attr(dev, "would_reject"), would + 1);
+	cr_assert_eq(cli_run(&r, "audit", "collect", NULL), 0);
+	cli_run(&r, "audit", "--recorder", "observe", "--verdict", "would-reject", NULL);
+	cr_assert(strstr(r.out, "QUERY_ISSI"), "%s", r.out);
+	/* 6. enforced: one swap */
+	snprintf(text, sizeof(text), allow, dev, "Mode=enforce\n");
+	conf("20-opcode_allow.conf", "%s", text);
+	apply_ok();
+	cr_assert(strstr(r.out, "swap      opcode_allow    mode changed"), "%s", r.out);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), -EACCES);
+	cr_assert_eq(nop(), 0);
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+}
+
+/* The package's /etc/fwctl-bpf/policies.d: the site baseline, applied */
+Test(apply, the_packages_baseline_files_attach_the_site_baseline)
+{
+	long long before;
+
+	cr_assert_eq(cli_run(&r, "apply", "etc/policies.d", "--objects", OBJS, NULL), 0, "%s%s",
+		     r.out, r.err);
+	cr_assert(strstr(r.out, "attach    observe"), "%s", r.out);
+	cr_assert(strstr(r.out, "attach    redact_serial"), "%s", r.out);
+	cr_assert_neq(live_id("rate_limit", "link_id"), 0);
+	cr_assert_neq(live_id("deny_nv_write", "link_id"), 0);
+	cr_assert_eq(nop(), 0, "the baseline refuses a NOP");
+	before = sim_executed(k);
+	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_DIAGNOSTIC_PARAMS), -EACCES,
+		     "an opcode outside the allowlist ran");
+	cr_assert_eq(sim_executed(k), before);
+	cr_assert_eq(cli_run(&r, "-j", "list", NULL), 0);
+	cr_assert(strstr(r.out, "\"name\":\"rate_limit\",\"link_id\""), "%s", r.out);
+	cr_assert_eq(cli_run(&r, "apply", "etc/policies.d", "--objects", OBJS, NULL), 0);
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
 }

@@ -209,7 +209,13 @@ Test(installed_boot, the_journal_carries_the_trail_as_fields, .fini = start_coll
 	cr_assert_str_eq(out, "5", "a rejection is logged as a notice");
 }
 
-Test(installed_boot, systemctl_reload_and_restart_swap_in_place)
+#define NV_CONF	"/etc/fwctl-bpf/policies.d/40-deny_nv_write.conf"
+
+/*
+ * fwctl-bpf.service runs fwctl-bpf apply: a reload or restart with the
+ * files unchanged changes nothing; a changed file is a swap in place.
+ */
+Test(installed_boot, systemctl_reload_and_restart_reapply_the_configuration)
 {
 	const char *const cmds[] = { "systemctl reload fwctl-bpf", "systemctl restart fwctl-bpf" };
 	__u32 link[2], map[2];
@@ -223,6 +229,20 @@ Test(installed_boot, systemctl_reload_and_restart_swap_in_place)
 		assert_stack_attached();
 		cr_assert_eq(link_of("opcode_allow", &link[1], &map[1]), 0);
 		cr_assert_eq(link[1], link[0], "%s detached and attached again", cmds[i]);
-		cr_assert_neq(map[1], map[0], "%s did not swap in the object", cmds[i]);
+		cr_assert_eq(map[1], map[0], "%s swapped an unchanged policy", cmds[i]);
 	}
+	/* the package's file, edited as a site does: complain mode, then back */
+	cr_assert_eq(link_of("deny_nv_write", &link[0], &map[0]), 0);
+	cr_assert_eq(system("cp " NV_CONF " /run/nv.conf && "
+			    "sed -i 's/^\\[Policy\\]$/[Policy]\\nMode=complain/' " NV_CONF),
+		     0);
+	cr_assert_eq(system("systemctl reload fwctl-bpf"), 0);
+	cr_assert_eq(link_of("deny_nv_write", &link[1], &map[1]), 0);
+	cr_assert_eq(link[1], link[0], "the changed policy was detached and attached again");
+	cr_assert_neq(map[1], map[0], "the changed file was not applied");
+	cr_assert_eq(system("fwctl-bpf -j list | grep -q "
+			    "'\"name\":\"deny_nv_write\"[^}]*\"complain\":true'"), 0);
+	cr_assert_eq(system("cp /run/nv.conf " NV_CONF " && systemctl reload fwctl-bpf"), 0);
+	cr_assert_eq(system("fwctl-bpf -j list | grep -q "
+			    "'\"name\":\"deny_nv_write\"[^}]*\"complain\":false'"), 0);
 }
