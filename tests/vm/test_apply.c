@@ -56,11 +56,15 @@ static void setup(void)
 	cr_assert_eq(system("rm -rf /tmp/apply-test && mkdir -p " CONF " && chmod -R 755 "
 			    "/tmp/apply-test"), 0);
 	cr_assert_eq(setenv("FWCTL_BPF_STATE_DIR", STATE, 1), 0);
+	/* a recorder's detach stores its unread records first: somewhere writable */
+	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", "/tmp/apply-test/store", 1), 0);
 	k = sim_private_device();
 	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
 	fd = sim_open(k);
 	cr_assert(fd >= 0, "%s: %s", dev, strerror(-fd));
 }
+
+static unsigned int live_id(const char *name, const char *field);
 
 static void teardown(void)
 {
@@ -70,9 +74,17 @@ static void teardown(void)
 	detach_all();
 	sim_restore();
 	cli_result_free(&r);
+	/* what a test leaves attached fails it, not the suites after it */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_assert_eq(live_id(names[i], "link_id"), 0, "%s stayed attached", names[i]);
 }
 
-TestSuite(apply, .init = setup, .fini = teardown);
+/*
+ * Named to run after audit_cli: these tests remove private devices, and a
+ * removed device's rpcs counters leave the audit accounting of later
+ * tests UNVERIFIED (docs/audit.md, a known limit).
+ */
+TestSuite(site_apply, .init = setup, .fini = teardown);
 
 /* CONF/FILE with the text of @fmt; "%D" is not used: the device is dev */
 static void conf(const char *file, const char *fmt, ...)
@@ -180,7 +192,7 @@ static void send_stop(struct sender *s)
 	pthread_join(s->t, NULL);
 }
 
-Test(apply, attaches_the_configuration_with_its_map_entries_and_a_second_apply_changes_nothing)
+Test(site_apply, attaches_the_configuration_with_its_map_entries_and_a_second_apply_changes_nothing)
 {
 	long long executed;
 	unsigned int link, map;
@@ -230,7 +242,7 @@ Test(apply, attaches_the_configuration_with_its_map_entries_and_a_second_apply_c
 	cr_assert_eq(nop(), -EACCES, "an entry no file lists stayed in the map");
 }
 
-Test(apply, a_changed_knob_is_a_swap_and_no_rpc_runs_unfiltered_meanwhile)
+Test(site_apply, a_changed_knob_is_a_swap_and_no_rpc_runs_unfiltered_meanwhile)
 {
 	struct sender s;
 	long long executed;
@@ -256,7 +268,7 @@ Test(apply, a_changed_knob_is_a_swap_and_no_rpc_runs_unfiltered_meanwhile)
 	cr_assert_eq(nop(), -EPERM, "the new knob does not run");
 }
 
-Test(apply, a_changed_prio_is_replaced_make_before_break)
+Test(site_apply, a_changed_prio_is_replaced_make_before_break)
 {
 	struct sender s;
 	long long executed;
@@ -283,7 +295,7 @@ Test(apply, a_changed_prio_is_replaced_make_before_break)
 	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
 }
 
-Test(apply, a_removed_file_detaches_its_policy_and_nothing_apply_did_not_attach)
+Test(site_apply, a_removed_file_detaches_its_policy_and_nothing_apply_did_not_attach)
 {
 	hook_conf("10-a.conf", "t_a", "");
 	hook_conf("20-b.conf", "t_b", "Set=verdict=-13\n");
@@ -302,7 +314,7 @@ Test(apply, a_removed_file_detaches_its_policy_and_nothing_apply_did_not_attach)
 	cr_assert_eq(nop(), 0, "t_b's rejection outlived its file");
 }
 
-Test(apply, a_broken_file_names_its_line_and_changes_nothing)
+Test(site_apply, a_broken_file_names_its_line_and_changes_nothing)
 {
 	unsigned int map;
 
@@ -343,7 +355,7 @@ Test(apply, a_broken_file_names_its_line_and_changes_nothing)
 	cr_assert_eq(nop(), 0, "%s%s", r.out, r.err);
 }
 
-Test(apply, complain_mode_comes_from_the_file_and_leaving_it_is_a_swap)
+Test(site_apply, complain_mode_comes_from_the_file_and_leaving_it_is_a_swap)
 {
 	long long executed, would;
 
@@ -361,7 +373,7 @@ Test(apply, complain_mode_comes_from_the_file_and_leaving_it_is_a_swap)
 	cr_assert_eq(nop(), -EACCES);
 }
 
-Test(apply, a_fail_closed_device_stays_closed_until_the_whole_stack_runs)
+Test(site_apply, a_fail_closed_device_stays_closed_until_the_whole_stack_runs)
 {
 	struct sender s;
 	long long executed;
@@ -385,7 +397,7 @@ Test(apply, a_fail_closed_device_stays_closed_until_the_whole_stack_runs)
 	cr_assert_eq(nop(), -EACCES, "the stack does not run");
 }
 
-Test(apply, dry_run_prints_the_plan_and_changes_nothing)
+Test(site_apply, dry_run_prints_the_plan_and_changes_nothing)
 {
 	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\n");
 	cr_assert_eq(cli_run(&r, "apply", CONF, "--objects", OBJS, "--dry-run", NULL), 0, "%s",
@@ -406,7 +418,7 @@ Test(apply, dry_run_prints_the_plan_and_changes_nothing)
  * baseline", step by step: record, replay a candidate, run it in complain
  * mode, enforce it. Each step checks what the document says it shows.
  */
-Test(apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlist)
+Test(site_apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlist)
 {
 	static const char allow[] =
 		"[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n%s"
@@ -415,7 +427,6 @@ Test(apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlist)
 	long long executed, would;
 	FILE *f;
 
-	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", "/tmp/apply-test/store", 1), 0);
 	snprintf(idx, sizeof(idx), "%u", sim_fwctl_index(k));
 	/* 1. nothing configured: apply has nothing to do */
 	apply_ok();
@@ -465,7 +476,7 @@ Test(apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlist)
 }
 
 /* The package's /etc/fwctl-bpf/policies.d: the site baseline, applied */
-Test(apply, the_packages_baseline_files_attach_the_site_baseline)
+Test(site_apply, the_packages_baseline_files_attach_the_site_baseline)
 {
 	long long before;
 
