@@ -60,7 +60,7 @@ STOCK_KBUILD=linux-kbuild-${STOCK_RELEASE%-amd64}
 # host-built tests link), what the initramfs is made of (busybox), and
 # systemd, the PID 1 of tests/vm/run --stock --systemd.
 ROOTFS_PKGS=(build-essential dkms kmod dwarves "linux-headers-$STOCK_RELEASE"
-	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5
+	     "$STOCK_KBUILD" bpftool/trixie-backports libbpf1 libelf1t64 zlib1g libjson-c5 libinih1
 	     libcriterion3
 	     busybox-static xz-utils zstd file jq procps iproute2 ca-certificates mount
 	     systemd systemd-sysv udev)
