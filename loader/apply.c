@@ -872,10 +872,18 @@ static int do_one(struct apply_run *r, struct wanted *w)
 			return -1;
 		break;
 	case REPLACE:	/* make before break: the new one runs before the old goes */
-		if (attach_as(r, w, REPLACE_NAME) || detach_policy(w->name, true) ||
-		    attach_as(r, w, w->name) || detach_policy(REPLACE_NAME, true))
-			return -1;
+		if (attach_as(r, w, REPLACE_NAME) || detach_policy(w->name, true))
+			return -1;	/* the old one still runs: undo drops the stand-in */
+		/* from here on a copy of the new one must run, whatever fails */
 		keep_attached(r, REPLACE_NAME);
+		if (attach_as(r, w, w->name)) {
+			p_err("can't apply: policy %s runs as %s until the next apply", w->name,
+			      REPLACE_NAME);
+			return -1;
+		}
+		keep_attached(r, w->name);
+		if (detach_policy(REPLACE_NAME, true))
+			return -1;
 		break;
 	case UPDATE:
 		for (i = 0; i < w->cfg->nr_maps; i++) {
