@@ -3,26 +3,33 @@
  * apply: make the attached policies what /etc/fwctl-bpf/policies.d says.
  *
  * Three passes, nothing changed before the last:
- *  1. read: every file parsed (site_config.c), every object opened, its
+ *  1. read: every file parsed (site_config.c), every object read once (its
+ *     bytes are what is checked, hashed, typed, verified and loaded), its
  *     knobs set and its map entries typed by its BTF; any error names
  *     FILE:LINE;
  *  2. plan: each policy compared with what runs (its link, its ops, the
- *     record apply left in the state directory, its maps' entries):
- *     attach, swap, replace, update (map entries only), keep or detach;
- *     the verifier loads every object the plan attaches or swaps;
+ *     record apply left in the state directory, its knobs' and maps' live
+ *     values): attach, swap, replace, keep or detach; what the kernel
+ *     would refuse mid-run (a taken name, pins without a policy, more than
+ *     FWCTL_BPF_MAX_POLICIES at the peak) is refused here; the verifier
+ *     loads every object the plan attaches or swaps;
  *  3. do it, under the pin root's lock, so no other loader runs between
- *     the steps. A swap is BPF_LINK_UPDATE (no RPC runs unfiltered); a
- *     replace (another match or prio, which a swap cannot change) attaches
- *     the new one before the old one goes; maps are filled before a link
- *     runs them; a fail-closed device with nothing enforcing stays closed
- *     behind a gate until the whole stack runs. On a failure the
- *     policies this run attached are detached again.
+ *     the steps: attaches, leftovers of an interrupted apply, replaces,
+ *     swaps, detaches. A swap is BPF_LINK_UPDATE (no RPC runs unfiltered;
+ *     the configured maps start fresh with exactly their entries, so a
+ *     failed swap changes nothing); a replace (another match, prio or
+ *     flags, which a swap cannot change) attaches the new one before the
+ *     old one goes; a fail-closed device with nothing enforcing stays
+ *     closed behind a gate until the whole stack runs. On a failure the
+ *     policies this run attached are detached again; swaps and replaces
+ *     made stay (each whole) and are said.
  *
  * The state directory (/run/fwctl-bpf/applied/NAME, FWCTL_BPF_STATE_DIR)
  * holds per policy the link and ops map apply left running and what it
  * was made from (object, its hash, mode, knobs): a policy swapped by hand
  * since, or attached by hand, is swapped to the configuration's; only
- * policies with a record are detached when their file goes.
+ * policies whose record names their live link are detached when their
+ * file goes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,12 +62,14 @@
 #define GATE_OBJECT		"generic__gate"
 #define REPLACE_NAME		"apply_new"
 
-enum action { KEEP, ATTACH, SWAP, REPLACE, UPDATE, DETACH };
+enum action { KEEP, ATTACH, SWAP, REPLACE };
 
 static const char *const action_names[] = {
 	[KEEP] = "keep", [ATTACH] = "attach", [SWAP] = "swap", [REPLACE] = "replace",
-	[UPDATE] = "update", [DETACH] = "detach",
 };
+
+/* An object file is read once: typed, hashed, verified and loaded from here */
+#define OBJECT_MAX_SIZE		(64 << 20)
 
 /* A [Map NAME] typed: its entries' bytes, keys and values each in a row */
 struct map_want {
@@ -70,12 +79,14 @@ struct map_want {
 	__u32 key_size, value_size, max_entries;
 	unsigned char *keys, *values;
 	int nr;
-	int changes;		/* entries to write or delete on the live map */
+	int changes;		/* entries the live map differs in */
 };
 
 struct wanted {
 	struct site_policy *cfg;
 	char path[PATH_MAX];
+	void *buf;			/* the object file's bytes */
+	size_t size;
 	char name[16];
 	struct bpf_object *obj;		/* opened, never loaded: types and defaults */
 	uint32_t flags, dev_index, device_type, prio;	/* the ops it runs with */
@@ -85,13 +96,18 @@ struct wanted {
 	char reason[160];
 	bool live;
 	uint32_t link_id;
-	int changes;			/* map entries, for UPDATE and the plan */
+	/* a swap's knobs set before and not now: back to the object's value */
+	const char *resets[ATTACH_MAX_SETS];
+	const char *fresh[SITE_MAX_MAPS];
+	char reset_names[ATTACH_MAX_SETS][SITE_MAX_VALUE];
+	int nr_resets;
 };
 
 /* A policy apply attached before whose file is gone */
 struct removed {
 	char name[16];
 	bool live;
+	bool foreign;		/* another link under its name: not apply's, left */
 };
 
 struct apply_run {
@@ -105,14 +121,22 @@ struct apply_run {
 	int nr_removed;
 	char unmanaged[FWCTL_BPF_MAX_POLICIES * 4][16];
 	int nr_unmanaged;
-	bool gate;
+	char leftover[2][16];	/* a gate or apply_new an interrupted apply left */
+	int nr_leftover;
+	struct live_policy *live;	/* what runs, read once for the plan */
+	int nr_live;
+	bool gate, gate_live;
+	bool state_ok;		/* the state directory exists and is root's */
 	char attached[SITE_MAX_POLICIES + 2][16];	/* this run's, for undo */
 	int nr_attached;
+	char kept[SITE_MAX_POLICIES][16];		/* swapped or replaced: stay */
+	int nr_kept;
 };
 
 static const char *state_dir(void)
 {
-	const char *d = getenv("FWCTL_BPF_STATE_DIR");
+	/* not from a caller's environment when the loader runs set-id */
+	const char *d = secure_getenv("FWCTL_BPF_STATE_DIR");
 
 	return d && *d ? d : STATE_DIR;
 }
@@ -140,69 +164,134 @@ static int cfg_err(const struct site_policy *p, unsigned int line, const char *f
 	return -1;
 }
 
-/*
- * Run as root, what root loads or reads as configuration must be root's:
- * the file and its directory owned by root, not writable by group or others
- * (the directory may be sticky, as /tmp: only root can replace root's file).
- */
-static int check_trusted(const char *path, char *msg, size_t size)
+/* One entry of check_trusted()'s walk: @st of @f, the path or an ancestor */
+static int trusted_entry(const char *f, const struct stat *st, bool ancestor, char *msg,
+			 size_t size)
 {
-	char dir[PATH_MAX];
-	const char *f = path;
-	struct stat st;
-	int i;
-
-	if (geteuid())
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	*(strrchr(dir, '/') ?: dir) = '\0';
-	for (i = 0; i < 2; i++, f = dir[0] ? dir : "/") {
-		if (stat(f, &st)) {
-			snprintf(msg, size, "%s: %s", f, strerror(errno));
-			return -errno;
-		}
-		if (st.st_uid) {
-			snprintf(msg, size, "%s is owned by uid %u, not root", f, st.st_uid);
-			return -EPERM;
-		}
-		/* a sticky directory's entries are their owners' (root's: /tmp/x) */
-		if ((st.st_mode & 022) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && i)) {
-			snprintf(msg, size, "%s is writable by group or others (mode %03o)", f,
-				 st.st_mode & 0777);
-			return -EPERM;
-		}
+	if (st->st_uid) {
+		snprintf(msg, size, "%s is owned by uid %u, not root", f, st->st_uid);
+		return -EPERM;
+	}
+	/* a sticky directory's entries are their owners' (root's: /tmp/x) */
+	if ((st->st_mode & 022) && !(ancestor && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))) {
+		snprintf(msg, size, "%s is writable by group or others (mode %03o)", f,
+			 st->st_mode & 0777);
+		return -EPERM;
 	}
 	return 0;
 }
 
-/* Object=: a path (with '/'), or NAME[.bpf.o] in the policy directory */
-static void resolve_object(const struct apply_run *r, const char *obj, char *path, size_t size)
+/*
+ * Run as root, what root loads or reads as configuration must be root's:
+ * the file (@st if given: of the fd read, else @path's) and every directory
+ * above it owned by root and not writable by group or others (a sticky
+ * directory, as /tmp, may be: only root can replace root's entry in it).
+ * @path is resolved first ("policies.d", "DIR/", symlinks).
+ */
+static int check_trusted(const char *path, const struct stat *st, char *msg, size_t size)
 {
+	char real[PATH_MAX], *slash;
+	struct stat sb;
+	int err;
+
+	if (geteuid())
+		return 0;
+	if (!realpath(path, real)) {
+		snprintf(msg, size, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!st && stat(real, &sb)) {
+		snprintf(msg, size, "%s: %s", real, strerror(errno));
+		return -errno;
+	}
+	err = trusted_entry(real, st ?: &sb, false, msg, size);
+	while (!err && (slash = strrchr(real, '/'))) {
+		slash[slash == real] = '\0';	/* "/a/b" -> "/a" -> "/" */
+		if (stat(real, &sb)) {
+			snprintf(msg, size, "%s: %s", real, strerror(errno));
+			return -errno;
+		}
+		err = trusted_entry(real, &sb, true, msg, size);
+		if (!strcmp(real, "/"))
+			break;
+	}
+	return err;
+}
+
+/*
+ * Object=: an absolute path; a relative one (with '/') from the directory
+ * of the file that names it; or NAME[.bpf.o] in the policy directory.
+ */
+static void resolve_object(const struct apply_run *r, const char *file, const char *obj,
+			   char *path, size_t size)
+{
+	const char *slash = strrchr(file, '/');
 	size_t n = strlen(obj);
 
-	if (strchr(obj, '/'))
+	if (obj[0] == '/')
 		snprintf(path, size, "%s", obj);
+	else if (strchr(obj, '/'))
+		snprintf(path, size, "%.*s/%s", slash ? (int)(slash - file) : 1,
+			 slash ? file : ".", obj);
 	else if (n > 6 && !strcmp(obj + n - 6, ".bpf.o"))
 		snprintf(path, size, "%s/%s", r->objects, obj);
 	else
 		snprintf(path, size, "%s/%s.bpf.o", r->objects, obj);
 }
 
-/* FNV-1a of the object file: a changed object, same path, is a swap */
-static int hash_file(const char *path, unsigned long long *h)
+/*
+ * The object file, read once into @w->buf: what is checked, hashed, typed,
+ * verified and loaded is the same bytes, whatever happens to the file.
+ */
+static int read_object(struct wanted *w, char *msg, size_t size)
 {
-	unsigned char buf[65536];
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	int fd = open(w->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err = 0;
 
-	if (fd < 0)
-		return -errno;
-	*h = 0xcbf29ce484222325ULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			*h = (*h ^ buf[i]) * 0x100000001b3ULL;
-	close(fd);
-	return n < 0 ? -EIO : 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(msg, size, "%s: %s", w->path, strerror(errno));
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > OBJECT_MAX_SIZE) {
+		snprintf(msg, size, "%s: %s", w->path, S_ISREG(st.st_mode) ?
+			 "larger than 64 MiB" : "not a regular file");
+		err = -EINVAL;
+		goto out;
+	}
+	err = check_trusted(w->path, &st, msg, size);
+	if (err)
+		goto out;
+	w->buf = malloc(st.st_size ?: 1);
+	if (!w->buf) {
+		err = -ENOMEM;
+		snprintf(msg, size, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, (char *)w->buf + got,
+						     st.st_size - got)) > 0)
+		got += n;
+	w->size = got;
+	if (got != (size_t)st.st_size) {
+		snprintf(msg, size, "%s: short read", w->path);
+		err = -EIO;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* FNV-1a of the object's bytes: a changed object, same path, is a swap */
+static unsigned long long hash_bytes(const unsigned char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
 }
 
 static bool entry_map_type_ok(enum bpf_map_type t)
@@ -265,19 +354,15 @@ static int type_map(struct wanted *w, const struct site_map *sm, struct map_want
 }
 
 /* What apply remembers of @w: the state record's text after the ids */
-static int describe(struct wanted *w)
+static void describe(struct wanted *w)
 {
-	unsigned long long h = 0;
 	size_t n;
-	int i, err = hash_file(w->path, &h);
+	int i;
 
-	if (err)
-		return cfg_err(w->cfg, w->cfg->line_object, "%s: %s", w->path, strerror(-err));
 	n = snprintf(w->desc, sizeof(w->desc), "object=%s\nobject_fnv1a=%016llx\nmode=%s\n",
-		     w->path, h, w->cfg->complain ? "complain" : "enforce");
+		     w->path, hash_bytes(w->buf, w->size), w->cfg->complain ? "complain" : "enforce");
 	for (i = 0; i < w->cfg->nr_sets && n < sizeof(w->desc); i++)
 		n += snprintf(w->desc + n, sizeof(w->desc) - n, "set=%s\n", w->cfg->sets[i]);
-	return 0;
 }
 
 /* The ops fields the policy will run with: the object's, as configured */
@@ -323,13 +408,13 @@ static int read_policy(struct apply_run *r, struct wanted *w)
 	size_t size;
 	int i;
 
-	resolve_object(r, p->object, given, sizeof(given));
+	resolve_object(r, p->file, p->object, given, sizeof(given));
 	/* one path for the record, whatever the current directory */
 	if (!realpath(given, w->path))
 		return cfg_err(p, p->line_object, "%s: %s", given, strerror(errno));
-	if (check_trusted(w->path, msg, sizeof(msg)))
+	if (read_object(w, msg, sizeof(msg)))
 		return cfg_err(p, p->line_object, "refusing %s: %s", w->path, msg);
-	w->obj = bpf_object__open_file(w->path, NULL);
+	w->obj = policy_open_mem(w->path, w->buf, w->size);
 	if (!w->obj) {
 		w->obj = NULL;
 		return cfg_err(p, p->line_object, "can't open %s: %s", w->path, strerror(errno));
@@ -353,7 +438,8 @@ static int read_policy(struct apply_run *r, struct wanted *w)
 			return -1;
 	if (wanted_ops(w))
 		return cfg_err(p, p->line_object, "%s: can't read its ops", w->path);
-	return describe(w);
+	describe(w);
+	return 0;
 }
 
 static int read_all(struct apply_run *r)
@@ -379,19 +465,57 @@ static int read_all(struct apply_run *r)
 	return 0;
 }
 
+/*
+ * The state directory: made if missing, and then root's own (as any file
+ * apply trusts), so no one else can plant a record that makes apply
+ * detach or keep a policy.
+ */
+static int state_dir_ok(const struct apply_run *r, bool create)
+{
+	char msg[PATH_MAX + 128];
+	struct stat st;
+	int err = create ? mkdir_p(r->state) : 0;
+
+	if (err)
+		return err;
+	if (lstat(r->state, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (check_trusted(r->state, &st, msg, sizeof(msg))) {
+		p_info("Warning: ignoring the state directory: %s", msg);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A record's file, never through a symlink */
+static int open_record(const struct apply_run *r, const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", r->state, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
 /* State records: "link_id=N\nmap_id=N\n" and describe()'s text */
 static int read_record(const struct apply_run *r, const char *name, uint32_t *link_id,
 		       uint32_t *map_id, char *desc, size_t size)
 {
-	char path[PATH_MAX];
 	FILE *f;
 	size_t n;
-	int ok;
+	int ok, fd;
 
-	snprintf(path, sizeof(path), "%s/%s", r->state, name);
-	f = fopen(path, "re");
-	if (!f)
+	if (!r->state_ok)
+		return -ENOENT;
+	fd = open_record(r, name, O_RDONLY);
+	f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -errno;
+	}
 	ok = fscanf(f, "link_id=%u\nmap_id=%u\n", link_id, map_id) == 2;
 	n = ok ? fread(desc, 1, size - 1, f) : 0;
 	desc[n] = '\0';
@@ -401,7 +525,7 @@ static int read_record(const struct apply_run *r, const char *name, uint32_t *li
 
 static int write_record(const struct apply_run *r, const struct wanted *w)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], link[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 8], link[PATH_MAX], name[32];
 	uint32_t link_id, map_id;
 	FILE *f;
 	int fd, err;
@@ -411,14 +535,21 @@ static int write_record(const struct apply_run *r, const struct wanted *w)
 	if (fd < 0)
 		return fd;
 	close(fd);
-	err = mkdir_p(r->state);
+	err = state_dir_ok(r, true);
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s", r->state, w->name);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
+	snprintf(name, sizeof(name), "%s.new", w->name);
+	unlink(tmp);
+	fd = open_record(r, name, O_WRONLY | O_CREAT | O_EXCL);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
 	fprintf(f, "link_id=%u\nmap_id=%u\n%s", link_id, map_id, w->desc);
 	err = fclose(f) ? -errno : 0;
 	if (!err && rename(tmp, path))
@@ -432,6 +563,8 @@ static void drop_record(const struct apply_run *r, const char *name)
 {
 	char path[PATH_MAX];
 
+	if (!r->state_ok)
+		return;
 	snprintf(path, sizeof(path), "%s/%s", r->state, name);
 	unlink(path);
 }
@@ -602,28 +735,129 @@ static void desc_diff(const char *old, const char *new, char *why, size_t size)
 	snprintf(why, size, "changed");
 }
 
+/* The knob named by "KEY=VALUE" or "KEY" @what, in @w's object */
+static bool knob_of(const struct wanted *w, const char *what, struct policy_var *var)
+{
+	char key[SITE_MAX_VALUE];
+
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(what, "="), what);
+	return !policy_find_var(w->obj, key, var) && !var->read_only;
+}
+
+/* Knobs the record set that the configuration sets no more: to reset */
+static void plan_resets(struct wanted *w, const char *desc)
+{
+	const char *line;
+	int i;
+
+	w->nr_resets = 0;
+	for (line = strstr(desc, "\nset="); line && w->nr_resets < ATTACH_MAX_SETS;
+	     line = strstr(line + 1, "\nset=")) {
+		const char *k = line + 5;
+		size_t len = strcspn(k, "=\n");
+		bool kept = false;
+
+		for (i = 0; i < w->cfg->nr_sets && !kept; i++)
+			kept = strlen(w->cfg->sets[i]) > len && w->cfg->sets[i][len] == '=' &&
+			       !strncmp(w->cfg->sets[i], k, len);
+		if (kept || len >= SITE_MAX_VALUE)
+			continue;
+		snprintf(w->reset_names[w->nr_resets], SITE_MAX_VALUE, "%.*s", (int)len, k);
+		w->resets[w->nr_resets] = w->reset_names[w->nr_resets];
+		w->nr_resets++;
+	}
+}
+
+/*
+ * Does the live value of knob @what (a .data or .bss variable: a swap
+ * carries it) differ from the one the configuration wants (its Set=, or
+ * the object's for a reset)? Someone wrote it with bpftool since.
+ */
+static bool knob_drifted(const struct wanted *w, const char *what)
+{
+	struct policy_var var;
+	struct bpf_map *map;
+	char pin[64], path[PATH_MAX];
+	unsigned char *val;
+	size_t size;
+	void *base;
+	__u32 zero = 0;
+	bool drift = false;
+	int fd;
+
+	if (!knob_of(w, what, &var))
+		return false;
+	map = bpf_object__find_map_by_name(w->obj, var.map_name);
+	base = map ? bpf_map__initial_value(map, &size) : NULL;
+	pin_name(pin, sizeof(pin), var.map_name);
+	if (!base || pin_path(path, sizeof(path), w->name, pin))
+		return false;
+	fd = bpf_obj_get(path);
+	val = calloc(1, bpf_map__value_size(map));
+	if (fd >= 0 && val && !bpf_map_lookup_elem(fd, &zero, val))
+		drift = memcmp(val + ((char *)var.data - (char *)base), var.data, var.size);
+	free(val);
+	if (fd >= 0)
+		close(fd);
+	return drift;
+}
+
+/* A knob whose live value is not the configuration's, in @why */
+static bool knobs_drifted(const struct wanted *w, char *why, size_t size)
+{
+	int i;
+
+	for (i = 0; i < w->cfg->nr_sets + w->nr_resets; i++) {
+		const char *what = i < w->cfg->nr_sets ? w->cfg->sets[i] :
+				   w->resets[i - w->cfg->nr_sets];
+
+		if (knob_drifted(w, what)) {
+			snprintf(why, size, "knob %.*s changed on the live policy",
+				 (int)strcspn(what, "="), what);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Another match, prio or flag than the live one: a swap can't change them */
+static const char *needs_replace(const struct wanted *w, const struct live_policy *lp)
+{
+	if (!same_match(w, lp))
+		return "device match changed";
+	if (w->prio != (lp->prio ?: FWCTL_BPF_PRIO_DEFAULT))	/* 0 runs as the default */
+		return "prio changed";
+	if ((w->flags ^ lp->flags) & ~(FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_DEV_INDEX))
+		return "flags changed";
+	return NULL;
+}
+
 static void plan_policy(const struct apply_run *r, struct wanted *w)
 {
 	struct live_policy lp;
 	uint32_t link_id, map_id;
 	char desc[sizeof(w->desc)];
+	const char *why;
+	bool record;
 	int changes;
 
 	w->live = live_of(w->name, &lp);
 	w->link_id = lp.link_id;
+	w->action = w->live ? SWAP : ATTACH;
 	if (!w->live) {
-		w->action = ATTACH;
 		snprintf(w->reason, sizeof(w->reason), "new");
 		return;
 	}
-	if (!same_match(w, &lp) || w->prio != lp.prio) {
+	why = needs_replace(w, &lp);
+	if (why) {
 		w->action = REPLACE;
-		snprintf(w->reason, sizeof(w->reason), "%s", !same_match(w, &lp) ?
-			 "device match changed" : "prio changed");
+		snprintf(w->reason, sizeof(w->reason), "%s", why);
 		return;
 	}
-	w->action = SWAP;
-	if (read_record(r, w->name, &link_id, &map_id, desc, sizeof(desc)))
+	record = !read_record(r, w->name, &link_id, &map_id, desc, sizeof(desc));
+	if (record)
+		plan_resets(w, desc);
+	if (!record)
 		snprintf(w->reason, sizeof(w->reason), "not attached by apply");
 	else if (link_id != lp.link_id || map_id != lp.map_id)
 		snprintf(w->reason, sizeof(w->reason), "changed by hand since the last apply");
@@ -631,102 +865,217 @@ static void plan_policy(const struct apply_run *r, struct wanted *w)
 		snprintf(w->reason, sizeof(w->reason), "mode changed");
 	else if (strcmp(desc, w->desc))
 		desc_diff(desc, w->desc, w->reason, sizeof(w->reason));
-	else
-		w->action = KEEP;
-	if (w->action != KEEP)
-		return;
-	changes = live_map_changes(w);
-	if (changes < 0) {
-		w->action = SWAP;
+	else if (knobs_drifted(w, w->reason, sizeof(w->reason)))
+		;
+	else if ((changes = live_map_changes(w)) < 0)
 		snprintf(w->reason, sizeof(w->reason), "a configured map is not as the object's");
-	} else if (changes) {
-		w->action = UPDATE;
-		w->changes = changes;
+	else if (changes)	/* a swap too: the new entries arrive together */
 		snprintf(w->reason, sizeof(w->reason), "%d map entr%s", changes,
 			 changes == 1 ? "y" : "ies");
-	}
+	else
+		w->action = KEEP;
 }
 
-/* Records of policies no file names any more, and hand-attached ones */
+/* Is the policy @name one of the configuration's? */
+static bool wanted_name(const struct apply_run *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (!strcmp(r->w[i].name, name))
+			return true;
+	return false;
+}
+
+/* A record whose file is gone: detach, unless another link runs as NAME */
+static void plan_record(struct apply_run *r, const char *name)
+{
+	struct removed *rm = &r->removed[r->nr_removed++];
+	char desc[sizeof(r->w->desc)];
+	uint32_t link_id, map_id;
+	struct live_policy lp;
+
+	snprintf(rm->name, sizeof(rm->name), "%.15s", name);
+	rm->live = live_of(name, &lp);
+	rm->foreign = rm->live && (read_record(r, name, &link_id, &map_id, desc, sizeof(desc)) ||
+				   link_id != lp.link_id || map_id != lp.map_id);
+}
+
+/* Records of policies no file names any more, leftovers, hand-attached ones */
 static void plan_removed(struct apply_run *r)
 {
-	struct live_policy *list = NULL, lp;
 	struct dirent **names = NULL;
+	size_t root = strlen(pin_root());
 	int i, j, n;
 	bool found;
 
-	n = scandir(r->state, &names, NULL, alphasort);
+	n = r->state_ok ? scandir(r->state, &names, NULL, alphasort) : 0;
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 
-		found = check_policy_name(name) != 0;	/* ".", "..", "x.new" */
-		for (j = 0; j < r->nr && !found; j++)
-			found = !strcmp(r->w[j].name, name);
-		if (!found && r->nr_removed < (int)(sizeof(r->removed) / sizeof(r->removed[0]))) {
-			struct removed *rm = &r->removed[r->nr_removed++];
-
-			snprintf(rm->name, sizeof(rm->name), "%.15s", name);
-			rm->live = live_of(name, &lp);
-		}
+		/* ".", "..", "x.new" and apply's own names have no record */
+		if (!check_policy_name(name) && !wanted_name(r, name) && strcmp(name, GATE_NAME) &&
+		    strcmp(name, REPLACE_NAME) && r->nr_removed < SITE_MAX_POLICIES * 4)
+			plan_record(r, name);
 		free(names[i]);
 	}
 	free(names);
-	n = live_policies(&list);
-	for (i = 0; i < n; i++) {
-		const char *pin = list[i].pinned;
-		size_t root = strlen(pin_root());
+	for (i = 0; i < r->nr_live; i++) {
+		const struct live_policy *lp = &r->live[i];
 
-		found = strncmp(pin, pin_root(), root) != 0;	/* not ours: bpftool's */
-		for (j = 0; j < r->nr && !found; j++)
-			found = !strcmp(r->w[j].name, list[i].name);
+		if (strncmp(lp->pinned, pin_root(), root))
+			continue;	/* not ours: bpftool's */
+		if ((!strcmp(lp->name, GATE_NAME) || !strcmp(lp->name, REPLACE_NAME)) &&
+		    r->nr_leftover < 2) {
+			r->gate_live |= !strcmp(lp->name, GATE_NAME);
+			snprintf(r->leftover[r->nr_leftover++], 16, "%s", lp->name);
+			continue;
+		}
+		found = wanted_name(r, lp->name);
 		for (j = 0; j < r->nr_removed && !found; j++)
-			found = !strcmp(r->removed[j].name, list[i].name);
+			found = !strcmp(r->removed[j].name, lp->name);
 		if (!found && r->nr_unmanaged < (int)(sizeof(r->unmanaged) / 16))
-			snprintf(r->unmanaged[r->nr_unmanaged++], 16, "%s", list[i].name);
+			snprintf(r->unmanaged[r->nr_unmanaged++], 16, "%s", lp->name);
 	}
-	free(list);
 }
 
 /*
- * A gate when the plan attaches more than one policy while a fail-closed
- * device has nothing enforcing (the first policy would open it for what
- * that one allows until the others are attached).
+ * The kernel's fwctl_bpf_match(), as far as userspace sees it: a device's
+ * type is known only to its FWCTL_INFO, and opening a device to ask makes
+ * its driver talk to the firmware (mlx5: CREATE_UCTX); so a policy of a
+ * type may match any device. Over-counting errs towards a gate (a moment of
+ * -EAGAIN) and a refused plan near the 16-policy limit, never a window.
  */
-static bool needs_gate(const struct apply_run *r)
-{
-	struct live_policy *list = NULL;
-	struct dirent **devs = NULL;
-	int i, n, attaches = 0, enforcing = 0;
-	bool closed = false;
+struct device {
+	char name[32];
+	int index;
+	bool closed;
+};
 
-	for (i = 0; i < r->nr; i++)
-		attaches += r->w[i].action == ATTACH;
-	if (attaches < 2)
-		return false;
-	n = live_policies(&list);
-	for (i = 0; i < n; i++)
-		enforcing += !(list[i].flags & (FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_AUDIT));
-	free(list);
-	if (enforcing)
-		return false;
-	n = fwctl_devices(&devs);
+static bool ops_match(uint32_t flags, uint32_t dev_index, const struct device *d)
+{
+	return !(flags & FWCTL_BPF_F_DEV_INDEX) || (int)dev_index == d->index;
+}
+
+static bool live_match(const struct live_policy *lp, const struct device *d)
+{
+	return ops_match(lp->flags, lp->dev_index, d);
+}
+
+static bool wanted_match(const struct wanted *w, const struct device *d)
+{
+	return ops_match(w->flags, w->dev_index, d);
+}
+
+/* The fwctl devices: *@out malloc'd; their count */
+static int devices(struct device **out)
+{
+	struct dirent **devs = NULL;
+	int i, n = fwctl_devices(&devs);
+
+	*out = calloc(n ?: 1, sizeof(**out));
 	for (i = 0; i < n; i++) {
-		closed |= fwctl_bpf_attr(devs[i]->d_name, "fail_closed") == 1;
+		if (*out) {
+			snprintf((*out)[i].name, sizeof((*out)[i].name), "%.31s", devs[i]->d_name);
+			(*out)[i].index = parse_device(devs[i]->d_name);
+			(*out)[i].closed = fwctl_bpf_attr(devs[i]->d_name, "fail_closed") == 1;
+		}
 		free(devs[i]);
 	}
 	free(devs);
-	return closed;
+	return *out ? n : 0;
+}
+
+/*
+ * A gate when, on some fail-closed device that no enforcing policy keeps
+ * open (one with an rpc_filter, neither complain nor audit-only: the
+ * kernel's rule), the plan changes more than one policy that matches it:
+ * the first one to enforce would open the device for what that one allows
+ * until the others run. A gate an interrupted apply left is used as is.
+ */
+static bool needs_gate(const struct apply_run *r, const struct device *devs, int nr_devs)
+{
+	int d, i, enforcing, steps;
+
+	if (r->gate_live)
+		return true;
+	for (d = 0; d < nr_devs; d++) {
+		if (!devs[d].closed)
+			continue;
+		for (i = 0, enforcing = 0; i < r->nr_live; i++)
+			enforcing += live_match(&r->live[i], &devs[d]) &&
+				     r->live[i].filter_prog_id &&
+				     !(r->live[i].flags & (FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_AUDIT));
+		for (i = 0, steps = 0; i < r->nr; i++)
+			steps += r->w[i].action != KEEP && wanted_match(&r->w[i], &devs[d]);
+		if (!enforcing && steps > 1)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What the kernel would refuse mid-run, found before anything changes: a
+ * name another link runs under, pins left without a policy, more than
+ * FWCTL_BPF_MAX_POLICIES on a device (or without a device match) at the
+ * run's peak: the live ones, the attaches, one replace's stand-in, the gate.
+ */
+static int check_plan(const struct apply_run *r, const struct device *devs, int nr_devs)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int d, i, n, peak, replacing;
+
+	for (i = 0; i < r->nr; i++) {
+		const struct wanted *w = &r->w[i];
+
+		if (w->action != ATTACH)
+			continue;
+		for (n = 0; n < r->nr_live; n++)
+			if (!strcmp(r->live[n].name, w->name))
+				return cfg_err(w->cfg, w->cfg->line_name ?: w->cfg->line_object,
+					       "a policy named %s runs already, not pinned by %s "
+					       "(link %u): detach it, or give another Name=",
+					       w->name, bin_name, r->live[n].link_id);
+		pin_path(dir, sizeof(dir), w->name, NULL);
+		if (!lstat(dir, &st))
+			return cfg_err(w->cfg, w->cfg->line_object, "%s is there without a running "
+				       "policy (a detach whose audit records could not be stored "
+				       "leaves it): run \"%s audit collect\", then \"%s detach %s\"",
+				       dir, bin_name, bin_name, w->name);
+	}
+	for (d = -1; d < nr_devs; d++) {	/* -1: the policies without a device */
+		n = r->gate && !r->gate_live;
+		replacing = 0;
+		for (i = 0; i < r->nr_live; i++)
+			n += d < 0 ? !(r->live[i].flags & FWCTL_BPF_F_DEV_INDEX) :
+				     live_match(&r->live[i], &devs[d]);
+		for (i = 0; i < r->nr; i++) {
+			bool m = d < 0 ? !(r->w[i].flags & FWCTL_BPF_F_DEV_INDEX) :
+					 wanted_match(&r->w[i], &devs[d]);
+
+			n += m && r->w[i].action == ATTACH;
+			replacing |= m && r->w[i].action == REPLACE;
+		}
+		peak = n + replacing;
+		if (peak > FWCTL_BPF_MAX_POLICIES) {
+			p_err("can't apply: %s would run %d policies while apply runs (%s); the "
+			      "kernel runs at most %d; nothing changed", d < 0 ? "the kernel" :
+			      devs[d].name, peak, "the running ones, the new ones, a replace's "
+			      "stand-in and the gate", FWCTL_BPF_MAX_POLICIES);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int count_changes(const struct apply_run *r)
 {
-	int i, n = r->gate ? 2 : 0;
+	int i, n = r->gate && !r->gate_live ? 2 : 0;
 
 	for (i = 0; i < r->nr; i++)
 		n += r->w[i].action != KEEP;
-	for (i = 0; i < r->nr_removed; i++)
-		n++;
-	return n;
+	return n + r->nr_removed + r->nr_leftover;
 }
 
 static void print_action(const char *action, const char *name, const char *file,
@@ -748,23 +1097,46 @@ static void print_action(const char *action, const char *name, const char *file,
 	       file ? base_name(file) : "", file ? ")" : "");
 }
 
+/* The steps in the order run_plan() takes them */
+static const enum action run_order[] = { ATTACH, REPLACE, SWAP, KEEP };
+
+static void print_policies(const struct apply_run *r, enum action a)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->w[i].action == a)
+			print_action(action_names[a], r->w[i].name, r->w[i].cfg->file,
+				     a == KEEP ? "unchanged" : r->w[i].reason);
+}
+
 static void print_plan(const struct apply_run *r)
 {
+	const struct removed *rm;
+	size_t k;
 	int i;
 
 	if (json_output) {
 		jw_name(json_wtr, "plan");
 		jw_start_array(json_wtr);
 	}
-	if (r->gate)
+	if (r->gate && !r->gate_live)
 		print_action("gate", GATE_NAME, NULL, "a fail-closed device stays closed until "
 			     "the stack runs");
-	for (i = 0; i < r->nr; i++)
-		print_action(action_names[r->w[i].action], r->w[i].name, r->w[i].cfg->file,
-			     r->w[i].action == KEEP ? "unchanged" : r->w[i].reason);
-	for (i = 0; i < r->nr_removed; i++)
-		print_action("detach", r->removed[i].name, NULL, r->removed[i].live ?
-			     "its file is gone" : "its file is gone (not running: record dropped)");
+	for (k = 0; k < sizeof(run_order) / sizeof(run_order[0]); k++) {
+		print_policies(r, run_order[k]);
+		for (i = 0; run_order[k] == ATTACH && i < r->nr_leftover; i++)
+			print_action("detach", r->leftover[i], NULL, "left by an interrupted apply");
+	}
+	for (i = 0; i < r->nr_removed; i++) {
+		rm = &r->removed[i];
+		if (rm->foreign)
+			print_action("unmanaged", rm->name, NULL, "its file is gone, but it was "
+				     "attached again by hand since: left as is (record dropped)");
+		else
+			print_action("detach", rm->name, NULL, rm->live ? "its file is gone" :
+				     "its file is gone (not running: record dropped)");
+	}
 	for (i = 0; i < r->nr_unmanaged; i++)
 		print_action("unmanaged", r->unmanaged[i], NULL, "attached by hand: left as is");
 	if (json_output)
@@ -806,9 +1178,18 @@ static void attach_opts_of(struct wanted *w, const char *name, struct attach_opt
 	for (i = 0; i < w->cfg->nr_sets; i++)
 		o->sets[i] = w->cfg->sets[i];
 	o->nr_sets = w->cfg->nr_sets;
+	o->obj_buf = w->buf;
+	o->obj_size = w->size;
 	o->quiet = true;
 	o->before_link = fill_maps;
 	o->ctx = w;
+	/* a swap's configured maps start empty, filled before the link runs */
+	for (i = 0; i < w->cfg->nr_maps; i++)
+		w->fresh[i] = w->cfg->maps[i].name;
+	o->fresh_maps = w->fresh;
+	o->nr_fresh_maps = w->cfg->nr_maps;
+	o->resets = w->resets;
+	o->nr_resets = w->nr_resets;
 }
 
 /* The verifier's pass over every object the plan loads */
@@ -857,7 +1238,7 @@ static void keep_attached(struct apply_run *r, const char *name)
 static int do_one(struct apply_run *r, struct wanted *w)
 {
 	struct attach_opts o;
-	int i, fd, err;
+	int err;
 
 	switch (w->action) {
 	case KEEP:
@@ -866,16 +1247,18 @@ static int do_one(struct apply_run *r, struct wanted *w)
 		if (attach_as(r, w, w->name))
 			return -1;
 		break;
-	case SWAP:
+	case SWAP:	/* BPF_LINK_UPDATE: the old or the new, whole */
 		attach_opts_of(w, w->name, &o);
 		if (swap_policy(&o))
 			return -1;
+		snprintf(r->kept[r->nr_kept++], 16, "%s", w->name);
 		break;
 	case REPLACE:	/* make before break: the new one runs before the old goes */
 		if (attach_as(r, w, REPLACE_NAME) || detach_policy(w->name, true))
 			return -1;	/* the old one still runs: undo drops the stand-in */
 		/* from here on a copy of the new one must run, whatever fails */
 		keep_attached(r, REPLACE_NAME);
+		snprintf(r->kept[r->nr_kept++], 16, "%s", w->name);
 		if (attach_as(r, w, w->name)) {
 			p_err("can't apply: policy %s runs as %s until the next apply", w->name,
 			      REPLACE_NAME);
@@ -885,21 +1268,6 @@ static int do_one(struct apply_run *r, struct wanted *w)
 		if (detach_policy(REPLACE_NAME, true))
 			return -1;
 		break;
-	case UPDATE:
-		for (i = 0; i < w->cfg->nr_maps; i++) {
-			fd = open_pinned_map(w->name, &w->maps[i]);
-			err = fd < 0 ? fd : sync_map(fd, &w->maps[i], true);
-			if (fd >= 0)
-				close(fd);
-			if (err) {
-				p_err("can't apply %s: policy %s's map %s: %s", w->cfg->file,
-				      w->name, w->maps[i].cfg->name, strerror(-err));
-				return -1;
-			}
-		}
-		break;
-	case DETACH:
-		break;
 	}
 	err = write_record(r, w);
 	if (err)
@@ -908,39 +1276,84 @@ static int do_one(struct apply_run *r, struct wanted *w)
 	return 0;
 }
 
-/* On a failure: this run's attaches go, in reverse (the gate last) */
-static void undo(struct apply_run *r)
+/* A name list for messages: "a, b" or "none" */
+static const char *names_of(char (*names)[16], int n, char *buf, size_t size)
 {
+	size_t len = 0;
 	int i;
 
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		if (names[i][0])
+			len += snprintf(buf + len, size - len, "%s%s", len ? ", " : "", names[i]);
+	return buf[0] ? buf : "none";
+}
+
+/*
+ * On a failure: this run's attaches go, in reverse (the gate last). Swaps
+ * and replaces done before stay: each policy runs its old or its new
+ * configuration whole, and its record says which.
+ */
+static void undo(struct apply_run *r)
+{
+	char gone[16 * (SITE_MAX_POLICIES + 2)], kept[16 * (SITE_MAX_POLICIES + 2)];
+	int i;
+
+	names_of(r->attached, r->nr_attached, gone, sizeof(gone));
 	for (i = r->nr_attached - 1; i >= 0; i--) {
 		if (!r->attached[i][0])
 			continue;
 		if (detach_policy(r->attached[i], true))
-			p_err("can't undo: policy %s stays attached", r->attached[i]);
+			p_info("can't undo: policy %s stays attached", r->attached[i]);
 		else if (strcmp(r->attached[i], GATE_NAME))
 			drop_record(r, r->attached[i]);
 	}
+	p_info("can't apply: stopped; detached again: %s; changed and kept (each whole, as its "
+	       "record in %s says): %s", gone, r->state,
+	       names_of(r->kept, r->nr_kept, kept, sizeof(kept)));
 }
 
+static int attach_gate(struct apply_run *r)
+{
+	static struct site_policy gate_cfg = { .file = "(gate)" };
+	struct wanted gate = { .cfg = &gate_cfg };
+	char msg[PATH_MAX + 128];
+	int err;
+
+	resolve_object(r, "", GATE_OBJECT, gate.path, sizeof(gate.path));
+	err = read_object(&gate, msg, sizeof(msg));
+	if (err)
+		p_err("can't apply: refusing the gate %s: %s", gate.path, msg);
+	else
+		err = attach_as(r, &gate, GATE_NAME);
+	free(gate.buf);
+	return err ? -1 : 0;
+}
+
+/*
+ * The plan's steps: the gate; attaches (a mid-run failure of the kernel's
+ * finds nothing replaced yet); leftovers of an interrupted apply; replaces
+ * and swaps; detaches of removed policies; the gate goes last.
+ */
 static int run_plan(struct apply_run *r)
 {
-	struct wanted gate = {};
-	struct site_policy gate_cfg = {};
+	size_t k;
 	int i;
 
-	if (r->gate) {
-		snprintf(gate_cfg.file, sizeof(gate_cfg.file), "%s", "(gate)");
-		gate.cfg = &gate_cfg;
-		resolve_object(r, GATE_OBJECT, gate.path, sizeof(gate.path));
-		if (attach_as(r, &gate, GATE_NAME))
-			return -1;
+	if (r->gate && !r->gate_live && attach_gate(r))
+		return -1;
+	for (k = 0; k < sizeof(run_order) / sizeof(run_order[0]); k++) {
+		for (i = 0; i < r->nr; i++)
+			if (r->w[i].action == run_order[k] && do_one(r, &r->w[i]))
+				goto fail;
+		for (i = 0; run_order[k] == ATTACH && i < r->nr_leftover; i++)
+			if (strcmp(r->leftover[i], GATE_NAME) &&
+			    detach_policy(r->leftover[i], true))
+				goto fail;
 	}
-	for (i = 0; i < r->nr; i++)
-		if (do_one(r, &r->w[i]))
-			goto fail;
 	for (i = 0; i < r->nr_removed; i++) {
-		if (r->removed[i].live && detach_policy(r->removed[i].name, true))
+		if (r->removed[i].live && !r->removed[i].foreign &&
+		    detach_policy(r->removed[i].name, true))
 			goto fail;
 		drop_record(r, r->removed[i].name);
 	}
@@ -954,8 +1367,6 @@ static int run_plan(struct apply_run *r)
 	return 0;
 fail:
 	undo(r);
-	p_err("can't apply: stopped; the policies this run attached are detached again%s",
-	      r->nr_attached ? "" : " (none)");
 	return -1;
 }
 
@@ -981,6 +1392,7 @@ int apply_attach_file(const char *file, const char *objects, const char *name,
 		ret = attach_policy(&o);
 	}
 	bpf_object__close(w.obj);
+	free(w.buf);
 	for (j = 0; j < SITE_MAX_MAPS; j++) {
 		free(w.maps[j].keys);
 		free(w.maps[j].values);
@@ -1052,12 +1464,14 @@ static void free_run(struct apply_run *r)
 
 	for (i = 0; i < r->nr; i++) {
 		bpf_object__close(r->w[i].obj);
+		free(r->w[i].buf);
 		for (j = 0; j < SITE_MAX_MAPS; j++) {
 			free(r->w[i].maps[j].keys);
 			free(r->w[i].maps[j].values);
 		}
 	}
 	free(r->w);
+	free(r->live);
 	site_config_free(&r->cfg);
 }
 
@@ -1066,7 +1480,8 @@ int do_apply(int argc, char **argv)
 	struct apply_run r = { .objects = FWCTL_BPF_POLICY_DIR, .state = state_dir() };
 	const char *dir = NULL;
 	char err[PATH_MAX + 512];
-	int ret = -1, lock = -1, i, changes;
+	struct device *devs = NULL;
+	int ret = -1, lock = -1, i, changes, nr_devs;
 
 	if (argc && is_help(argv[0]))
 		return help_apply();
@@ -1075,7 +1490,7 @@ int do_apply(int argc, char **argv)
 		return ret;
 	ret = -1;
 	dir = dir ?: SITE_CONFIG_DIR;
-	if (check_trusted(dir, err, sizeof(err))) {
+	if (check_trusted(dir, NULL, err, sizeof(err))) {
 		p_err("can't apply: refusing %s: %s", dir, err);
 		return -1;
 	}
@@ -1084,7 +1499,7 @@ int do_apply(int argc, char **argv)
 		return -1;
 	}
 	for (i = 0; i < r.cfg.nr; i++) {
-		if (check_trusted(r.cfg.policies[i].file, err, sizeof(err))) {
+		if (check_trusted(r.cfg.policies[i].file, NULL, err, sizeof(err))) {
 			p_err("can't apply: refusing %s: %s", r.cfg.policies[i].file, err);
 			goto out;
 		}
@@ -1094,10 +1509,19 @@ int do_apply(int argc, char **argv)
 	lock = pin_root_lock("apply", dir);
 	if (lock < 0)
 		goto out;
+	r.state_ok = !state_dir_ok(&r, false);
+	r.nr_live = live_policies(&r.live);
+	if (r.nr_live < 0) {
+		p_err("can't apply: can't list the running policies: %s", strerror(-r.nr_live));
+		goto out;
+	}
+	nr_devs = devices(&devs);
 	for (i = 0; i < r.nr; i++)
 		plan_policy(&r, &r.w[i]);
 	plan_removed(&r);
-	r.gate = needs_gate(&r);
+	r.gate = needs_gate(&r, devs, nr_devs);
+	if (check_plan(&r, devs, nr_devs))
+		goto out;
 	changes = count_changes(&r);
 	if (!json_output)
 		print_plan(&r);
@@ -1120,6 +1544,7 @@ int do_apply(int argc, char **argv)
 	}
 out:
 	pin_root_unlock(lock);
+	free(devs);
 	free_run(&r);
 	return ret;
 }

@@ -135,10 +135,28 @@ int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap)
 	return 0;
 }
 
-/* Open @path as a policy: exactly one fwctl_bpf_ops struct_ops map. */
-static struct bpf_object *open_policy(const char *verb, const char *name, const char *path)
+struct bpf_object *policy_open_mem(const char *path, const void *buf, size_t size)
 {
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[64];
+
+	/* libbpf's name for the file: its internal maps' names start with it */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+	opts.object_name = name;
+	return bpf_object__open_mem(buf, size, &opts);
+}
+
+/*
+ * Open @o's object as a policy (from its bytes if given): exactly one
+ * fwctl_bpf_ops struct_ops map.
+ */
+static struct bpf_object *open_policy(const char *verb, const char *name,
+				      const struct attach_opts *o)
+{
+	const char *path = o->object;
+	struct bpf_object *obj = o->obj_buf ? policy_open_mem(path, o->obj_buf, o->obj_size) :
+					      bpf_object__open_file(path, NULL);
 	struct bpf_map *map;
 	int n = 0;
 
@@ -337,7 +355,7 @@ int attach_policy(const struct attach_opts *o)
 	uint32_t *flags;
 	int ret = -1, err, lock = -1, pinned = 0;
 
-	obj = open_policy("attach", o->name ? o->name : o->object, o->object);
+	obj = open_policy("attach", o->name ? o->name : o->object, o);
 	if (!obj)
 		return -1;
 	ops = fwctl_policy_ops_map(obj);
@@ -635,10 +653,15 @@ static bool carry_map(struct bpf_object *obj, struct map_pin *m, const char *dir
 }
 
 /* Why @m starts fresh in any case, or NULL if it may carry */
-static const char *never_carries(const struct map_pin *m, bool fresh)
+static const char *never_carries(const struct map_pin *m, const struct attach_opts *o)
 {
-	if (fresh)
+	int i;
+
+	if (o->fresh)
 		return "--fresh";
+	for (i = 0; i < o->nr_fresh_maps; i++)
+		if (!strcmp(bpf_map__name(m->map), o->fresh_maps[i]))
+			return "its entries are the configuration's";
 	if (is_frozen_map(m->map))
 		return "read-only";
 	if (bpf_map__type(m->map) == BPF_MAP_TYPE_PROG_ARRAY)
@@ -662,9 +685,9 @@ static struct map_pin *plan_find(struct pin_plan *plan, const char *map_name)
  * and the audit accounting of both would break.
  */
 static void carry_recorder(struct bpf_object *obj, struct map_pin *ring, struct map_pin *stats,
-			   const char *dir, bool fresh)
+			   const char *dir, const struct attach_opts *o)
 {
-	const char *why = never_carries(ring, fresh) ?: never_carries(stats, fresh);
+	const char *why = never_carries(ring, o) ?: never_carries(stats, o);
 	bool r, c;
 
 	if (why) {
@@ -692,7 +715,7 @@ static void carry_recorder(struct bpf_object *obj, struct map_pin *ring, struct 
  * object's programs); a recorder's ring and counters carry together.
  */
 static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char *dir,
-		       bool fresh)
+		       const struct attach_opts *o)
 {
 	struct map_pin *ring = plan_find(plan, FWCTL_AUDIT_RING_MAP);
 	struct map_pin *stats = plan_find(plan, FWCTL_AUDIT_STATS_MAP);
@@ -700,13 +723,13 @@ static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char
 	int i;
 
 	if (ring && stats)
-		carry_recorder(obj, ring, stats, dir, fresh);
+		carry_recorder(obj, ring, stats, dir, o);
 	for (i = 0; i < plan->n; i++) {
 		struct map_pin *m = &plan->maps[i];
 
 		if (m->ops || (ring && stats && (m == ring || m == stats)))
 			continue;
-		why = never_carries(m, fresh);
+		why = never_carries(m, o);
 		if (why)
 			snprintf(m->why, sizeof(m->why), "%s", why);
 		else
@@ -727,20 +750,23 @@ struct set_write {
 	bool done;
 };
 
-/* After apply_sets(), before carry_maps() renames anything */
+/*
+ * After apply_sets(), before carry_maps() renames anything: each --set,
+ * and each of apply's resets (a knob no longer set: the object's value).
+ */
 static int plan_set_writes(struct bpf_object *obj, struct pin_plan *plan,
 			   const struct attach_opts *o, struct set_write *w)
 {
 	int i, n = 0;
 
-	for (i = 0; i < o->nr_sets; i++) {
-		const char *eq = strchr(o->sets[i], '=');
+	for (i = 0; i < o->nr_sets + o->nr_resets; i++) {
+		const char *what = i < o->nr_sets ? o->sets[i] : o->resets[i - o->nr_sets];
 		struct policy_var var;
 		char key[128];
 		void *base;
 		size_t size;
 
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(what, "="), what);
 		if (policy_find_var(obj, key, &var) || var.read_only ||
 		    var.size > sizeof(w->value))
 			continue;
@@ -748,7 +774,7 @@ static int plan_set_writes(struct bpf_object *obj, struct pin_plan *plan,
 		base = w[n].pin ? bpf_map__initial_value(w[n].pin->map, &size) : NULL;
 		if (!base)
 			continue;
-		w[n].key = o->sets[i];
+		w[n].key = what;
 		w[n].off = (char *)var.data - (char *)base;
 		w[n].size = var.size;
 		memcpy(w[n].value, var.data, var.size);
@@ -929,7 +955,7 @@ int swap_policy(const struct attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE);
 	struct live_policy old = {}, new = {};
-	struct set_write writes[ATTACH_MAX_SETS];
+	struct set_write writes[2 * ATTACH_MAX_SETS];
 	struct pin_plan plan;
 	struct bpf_object *obj = NULL;
 	char dir[PATH_MAX], path[PATH_MAX], staging[PATH_MAX], msg[PATH_MAX + 128];
@@ -969,7 +995,7 @@ int swap_policy(const struct attach_opts *o)
 		goto out;
 	}
 
-	obj = open_policy("swap", o->name, o->object);
+	obj = open_policy("swap", o->name, o);
 	if (!obj)
 		goto out;
 	/* The new policy inherits the old one's name and match. */
@@ -989,7 +1015,7 @@ int swap_policy(const struct attach_opts *o)
 		goto out;
 	}
 	nr_writes = plan_set_writes(obj, &plan, o, writes);
-	carry_maps(obj, &plan, dir, o->fresh);
+	carry_maps(obj, &plan, dir, o);
 	if (load_policy("swap", o->name, obj))
 		goto out;
 	err = fwctl_policy_write_value(obj);

@@ -8,6 +8,7 @@
 #endif
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bpf_object;
@@ -23,6 +24,8 @@ enum attach_match {
 
 struct attach_opts {
 	const char *object;
+	const void *obj_buf;		/* the object's bytes, read once (apply); or NULL */
+	size_t obj_size;
 	const char *name;		/* --name, NULL: the object's */
 	enum attach_match match;
 	uint32_t dev_index;
@@ -43,6 +46,11 @@ struct attach_opts {
 	 */
 	int (*before_link)(struct bpf_object *obj, const char *name, void *ctx);
 	void *ctx;
+	/* swap: maps that start fresh (apply fills them), knobs back to the object's */
+	const char *const *fresh_maps;
+	int nr_fresh_maps;
+	const char *const *resets;
+	int nr_resets;
 };
 
 /*
@@ -52,6 +60,9 @@ struct attach_opts {
  * 0, or CMD_USAGE with the error printed.
  */
 int parse_attach_args(int argc, char **argv, struct attach_opts *o, bool swap);
+
+/* @path's object from its bytes @buf, named by libbpf as if opened from @path */
+struct bpf_object *policy_open_mem(const char *path, const void *buf, size_t size);
 
 /* The verbs' work, without parsing: 0, or -1 with the error printed */
 int attach_policy(const struct attach_opts *o);

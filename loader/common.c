@@ -94,9 +94,19 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int ar
 
 static void vp_err(const char *fmt, va_list ap)
 {
+	static bool json_error_out;
+
+	/* one {"error": ...} on stdout: the first; any other goes to stderr */
+	if (json_output && json_error_out) {
+		fprintf(stderr, "Error: ");
+		vfprintf(stderr, fmt, ap);
+		fprintf(stderr, "\n");
+		return;
+	}
 	if (json_output) {
 		char msg[1024];
 
+		json_error_out = true;
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		if (!json_wtr) {
 			json_wtr = jw_new(stdout, pretty_output);

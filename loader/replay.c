@@ -20,7 +20,9 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/prctl.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/securebits.h>
 #include <fwctl/bpf.h>
@@ -155,9 +157,10 @@ static int check_alone(const struct replay *rp)
 		if (!here || (p->flags & (FWCTL_BPF_F_AUDIT | FWCTL_BPF_F_COMPLAIN)) ||
 		    !strcmp(p->name, REPLAY_NAME))
 			continue;
-		p_err("can't replay: policy %s decides on %s too (it matches every %s device): "
-		      "the result would be the stack's; replay where it does not run", p->name,
-		      rp->dev, p->device_type ? "mlx5" : "");
+		p_err("can't replay: policy %s decides on %s too (it matches every %sdevice): "
+		      "the result would be the stack's; replay where no enforcing policy matches "
+		      "every device (a staging host without the site's policies.d, or the test "
+		      "VM: docs/operations.md)", p->name, rp->dev, p->device_type ? "mlx5 " : "");
 		ret = -1;
 	}
 	free(list);
@@ -196,18 +199,53 @@ static void counts_of(const struct replay *rp, struct counts *c)
 	c->rewritten = fwctl_bpf_attr(rp->dev, "rewritten");
 }
 
-/* Become the recorded caller (uid, gid) keeping root's capabilities, and back */
-static int become(uid_t uid, gid_t gid)
+/*
+ * Send @in as the recorded caller: a child becomes uid/gid (no supplementary
+ * groups; SECBIT_NO_SETUID_FIXUP keeps root's capabilities, which the scope
+ * may need) and sends it; replay itself never changes its credentials, so
+ * nothing another process of that uid does (a signal) reaches it. The RPC's
+ * errno, or -ECHILD with the child's fate printed.
+ */
+static int rpc_as(const struct replay *rp, const struct fwctl_audit_record *r, void *in,
+		  uint32_t in_len, void *out, uint32_t out_len)
 {
-	if (setresgid(gid, gid, 0) || setresuid(uid, uid, 0))
-		return -errno;
-	return 0;
-}
+	int pipefd[2], status, result = -ECHILD;
+	pid_t pid;
 
-static void unbecome(void)
-{
-	if (setresuid(0, 0, 0) || setresgid(0, 0, 0))
-		abort();	/* never go on as another user */
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (!pid) {
+		int ret;
+
+		close(pipefd[0]);
+		/* the securebits keep root's capabilities across the uid change */
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP |
+			  SECBIT_NO_SETUID_FIXUP_LOCKED) || setgroups(0, NULL) || setresgid(r->gid, r->gid, r->gid) ||
+		    setresuid(r->uid, r->uid, r->uid) || getuid() != r->uid ||
+		    getgid() != r->gid)
+			_exit(100);
+		ret = fwctl_rpc(rp->fd, r->scope, in, in_len, out, &out_len);
+		_exit(write(pipefd[1], &ret, sizeof(ret)) == sizeof(ret) ? 0 : 101);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
+		result = -ECHILD;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFSIGNALED(status))
+			p_err("can't replay: the RPC's process (uid %u) was killed by signal %d",
+			      r->uid, WTERMSIG(status));
+		else
+			p_err("can't replay: can't become uid %u gid %u", r->uid, r->gid);
+		return -ECHILD;
+	}
+	return result;
 }
 
 static int verdict_of_recorded(const struct fwctl_audit_record *r)
@@ -255,12 +293,13 @@ static int replay_one(struct replay *rp, const struct audit_entry *e)
 	static unsigned char in[REPLAY_MAX_IN], out[REPLAY_MAX_IN];
 	uint32_t in_len = r->in_len > r->head_len ? r->in_len : r->head_len;
 	uint32_t out_len = r->out_len > 4096 ? r->out_len : 4096;
-	int recorded = verdict_of_recorded(r), verdict, status, err;
+	int recorded = verdict_of_recorded(r), verdict, status;
 	struct counts a, b;
 	long long x;
 
+	/* (uid_t)-1 is "unchanged" to setresuid(): such a record can't be sent as its caller */
 	if (r->device_type != FWCTL_DEVICE_TYPE_MLX5 || !r->head_len || in_len > sizeof(in) ||
-	    out_len > sizeof(out)) {
+	    out_len > sizeof(out) || r->uid == (uint32_t)-1 || r->gid == (uint32_t)-1) {
 		rp->count[V_SKIPPED]++;
 		print_row(rp, e, recorded, V_SKIPPED, 0, 0);
 		return 0;
@@ -269,14 +308,9 @@ static int replay_one(struct replay *rp, const struct audit_entry *e)
 	memcpy(in, r->head, r->head_len);
 	counts_of(rp, &a);
 	x = sim_executed(rp);
-	err = become(r->uid, r->gid);
-	if (err) {
-		p_err("can't replay: can't become uid %u gid %u: %s", r->uid, r->gid,
-		      strerror(-err));
+	status = rpc_as(rp, r, in, in_len, out, out_len);
+	if (status == -ECHILD)
 		return -1;
-	}
-	status = fwctl_rpc(rp->fd, r->scope, in, in_len, out, &out_len);
-	unbecome();
 	counts_of(rp, &b);
 	x = sim_executed(rp) - x;
 	verdict = b.rejected > a.rejected ? V_REJECTED : b.replied > a.replied ? V_REPLIED :
@@ -432,7 +466,7 @@ int do_replay(int argc, char **argv)
 	struct audit_entry *trace = NULL;
 	size_t nr = 0;
 	char path[64];
-	int ret, attached = 0;
+	int ret, attached = 0, lock = -1;
 
 	if (argc && is_help(argv[0]))
 		return help_replay();
@@ -441,14 +475,16 @@ int do_replay(int argc, char **argv)
 		return ret;
 	if (load_trace(&rp, &trace, &nr))
 		return -1;
-	/* the securebits keep root's capabilities while replay is another uid */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED)) {
-		p_err("can't replay: it runs as root (PR_SET_SECUREBITS: %s)", strerror(errno));
+	if (geteuid()) {
+		p_err("can't replay: it runs as root (it adds a device and sends as each caller)");
 		free(trace);
 		return -1;
 	}
 	ret = -1;
-	if (sim_add(&rp)) {
+	/* one replay at a time finds "its" new simK; and no attach in between */
+	lock = pin_root_lock("replay", rp.trace);
+	if (lock < 0 || sim_add(&rp)) {
+		pin_root_unlock(lock);
 		free(trace);
 		return -1;
 	}
@@ -457,6 +493,8 @@ int do_replay(int argc, char **argv)
 	if (attach_candidate(&rp))
 		goto out;
 	attached = 1;
+	pin_root_unlock(lock);
+	lock = -1;
 	snprintf(path, sizeof(path), "/dev/fwctl/%s", rp.dev);
 	rp.fd = fwctl_open(path);
 	if (rp.fd < 0) {
@@ -479,6 +517,7 @@ int do_replay(int argc, char **argv)
 	if (json_output)
 		jw_end_object(json_wtr);
 out:
+	pin_root_unlock(lock);
 	if (rp.fd >= 0)
 		close(rp.fd);
 	if (attached && detach_policy(REPLAY_NAME, true))

@@ -58,9 +58,21 @@ static char *read_line(char *str, int num, void *stream)
 		return NULL;
 	}
 	fp->line++;
+	if (fp->line == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+		memmove(line, line + 3, n - 2);	/* a UTF-8 byte order mark */
+		n -= 3;
+	}
 	if (n >= num) {
 		fail(fp, "line longer than %d bytes", num - 2);
 		n = 0;		/* an empty line for inih; the error is ours */
+	} else if (memchr(line, '\0', n)) {
+		fail(fp, "a NUL byte in the line");
+		n = 0;
+	} else if (strchr(" \t", line[0]) && !strchr(";#\r\n", line[strspn(line, " \t")])) {
+		/* inih would join it to the previous key's value: say so instead */
+		fail(fp, "an indented line (continuation lines are not allowed: remove the "
+		     "indentation)");
+		n = 0;
 	}
 	memcpy(str, line, n);
 	str[n] = '\0';

@@ -177,6 +177,9 @@ Test(loader_apply, every_error_names_its_file_and_line)
 		{ "[Map m]\nEntry=1 1\n", 1, "before [Policy]" },
 		{ "[Policy]\nObject=a\njust words\n", 3, "not a section, KEY=VALUE" },
 		{ "[Policy]\nName=x\n", 1, "without Object=" },
+		/* inih would make these a continuation of Set='s and Entry='s values */
+		{ "[Policy]\nObject=a\nSet=k=1\n  Mode=complain\n", 4, "an indented line" },
+		{ "[Policy]\nObject=a\n[Map m]\nEntry=1 1\n\t[Map n]\n", 5, "an indented line" },
 	};
 	size_t i;
 
@@ -194,6 +197,25 @@ Test(loader_apply, a_line_too_long_for_inih_is_an_error_not_two_lines)
 	value[sizeof(value) - 1] = '\0';
 	conf("50-long.conf", "[Policy]\nObject=a\nPriority=%s\nMode=enforce\n", value);
 	assert_error("50-long.conf", 3, "line longer than");
+}
+
+Test(loader_apply, a_byte_order_mark_is_skipped_and_a_nul_byte_refused)
+{
+	static const char nul[] = "[Policy]\nObject=a\nMode=enforce\0Mode=complain\n";
+	char path[PATH_MAX];
+	FILE *f;
+
+	conf("50-bom.conf", "\xef\xbb\xbf[Policy]\nObject=a\n[Map m]\n");
+	cr_assert_eq(load(), 0, "%s", msg);
+	cr_assert_eq(cfg.nr, 1);
+	cr_assert_eq(cfg.policies[0].nr_maps, 1, "the BOM hid [Policy] from the section reader");
+	site_config_free(&cfg);
+	cr_assert_eq(unlink(strcat(strcpy(path, conf_dir), "/50-bom.conf")), 0);
+
+	snprintf(path, sizeof(path), "%s/50-nul.conf", conf_dir);
+	f = fopen(path, "w");
+	cr_assert(f && fwrite(nul, 1, sizeof(nul) - 1, f) == sizeof(nul) - 1 && !fclose(f));
+	assert_error("50-nul.conf", 3, "a NUL byte");
 }
 
 Test(loader_apply, two_files_may_not_name_one_policy)

@@ -10,7 +10,9 @@
  * what apply did not attach it does not detach.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <bpf/bpf.h>
 
 #include "bpf_test.h"
 #include "cli.h"
@@ -38,6 +41,7 @@ static const char *const names[] = { "t_a", "t_b", "t_c", "t_hand", "opcode_allo
 static struct cli_result r;
 static int fd = -1, k = -1;
 static char dev[32];
+static char hook[PATH_MAX], fail_obj[PATH_MAX];	/* absolute: Object= paths */
 
 static void detach_all(void)
 {
@@ -58,6 +62,8 @@ static void setup(void)
 	cr_assert_eq(setenv("FWCTL_BPF_STATE_DIR", STATE, 1), 0);
 	/* a recorder's detach stores its unread records first: somewhere writable */
 	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", "/tmp/apply-test/store", 1), 0);
+	/* a relative Object= is the configuration file's directory's */
+	cr_assert(realpath(HOOK, hook) && realpath(FAIL, fail_obj));
 	k = sim_private_device();
 	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
 	fd = sim_open(k);
@@ -108,7 +114,7 @@ static void conf(const char *file, const char *fmt, ...)
 /* hook_policy as NAME on the test's device, with @extra lines */
 static void hook_conf(const char *file, const char *name, const char *extra)
 {
-	conf(file, "# %s\n[Policy]\nObject=" HOOK "\nName=%s\nDevice=%s\n%s", name, name, dev,
+	conf(file, "# %s\n[Policy]\nObject=%s\nName=%s\nDevice=%s\n%s", name, hook, name, dev,
 	     extra);
 }
 
@@ -226,13 +232,13 @@ Test(site_apply, attaches_the_configuration_with_its_map_entries_and_a_second_ap
 	cr_assert_eq(cli_run(&r, "-j", "apply", CONF, "--objects", OBJS, NULL), 0);
 	cr_assert(strstr(r.out, "\"changes\":0"), "%s", r.out);
 
-	/* an entry added is an update of the live map, no swap */
+	/* an entry added is a swap: the new entries arrive together, in a fresh map */
 	conf("20-opcode_allow.conf",
 	     "[Policy]\nObject=mlx5__opcode_allow\nDevice=%s\n"
 	     "[Map allowed]\nEntry={NOP, 0xffff} 1\nEntry={QUERY_ISSI, 0xffff} 1\n", dev);
 	apply_ok();
-	cr_assert(strstr(r.out, "update    opcode_allow    1 map entry"), "%s", r.out);
-	cr_assert_eq(live_id("opcode_allow", "map_id"), map);
+	cr_assert(strstr(r.out, "swap      opcode_allow    1 map entry"), "%s", r.out);
+	cr_assert_eq(live_id("opcode_allow", "link_id"), link);
 	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ISSI), 0);
 	/* and one removed is deleted from it */
 	conf("20-opcode_allow.conf",
@@ -340,7 +346,7 @@ Test(site_apply, a_broken_file_names_its_line_and_changes_nothing)
 	cr_assert(strstr(r.err, "20-opcode_allow.conf:3:"), "%s", r.err);
 
 	/* an object the verifier refuses: after the plan, before any change */
-	conf("20-opcode_allow.conf", "[Policy]\nObject=" FAIL "\nName=t_b\nDevice=%s\n", dev);
+	conf("20-opcode_allow.conf", "[Policy]\nObject=%s\nName=t_b\nDevice=%s\n", fail_obj, dev);
 	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
 	cr_assert(strstr(r.err, "20-opcode_allow.conf:2: "), "%s", r.err);
 	cr_assert(strstr(r.err, "does not load; nothing changed"), "%s", r.err);
@@ -495,4 +501,172 @@ Test(site_apply, the_packages_baseline_files_attach_the_site_baseline)
 	cr_assert(strstr(r.out, "\"name\":\"rate_limit\",\"link_id\""), "%s", r.out);
 	cr_assert_eq(cli_run(&r, "apply", "etc/policies.d", "--objects", OBJS, NULL), 0);
 	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+}
+
+/* The count of @what in @s */
+static int count_of(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+Test(site_apply, a_removed_file_whose_policy_was_attached_again_by_hand_is_left_running)
+{
+	hook_conf("10-a.conf", "t_a", "");
+	hook_conf("20-b.conf", "t_b", "");
+	apply_ok();
+	/* an operator takes t_b over: detached and attached again by hand */
+	cr_assert_eq(cli_run(&r, "detach", "t_b", NULL), 0, "%s", r.err);
+	cr_assert_eq(cli_run(&r, "attach", hook, "--name", "t_b", "--device", dev, "--set",
+			     "verdict=-13", NULL), 0, "%s", r.err);
+	cr_assert_eq(unlink(CONF "/20-b.conf"), 0);
+	apply_ok();
+	cr_assert(strstr(r.out, "unmanaged t_b             its file is gone, but it was attached "
+			 "again by hand"), "%s", r.out);
+	cr_assert_neq(live_id("t_b", "link_id"), 0, "apply detached a policy it did not attach");
+	cr_assert_eq(nop(), -EACCES);
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+	cr_assert(strstr(r.out, "unmanaged t_b             attached by hand"), "%s", r.out);
+}
+
+/* Policy @name's live int variable at byte @off of its .data map: read, then write @v */
+static int live_data_int(const char *name, size_t off, int v)
+{
+	char dir[128], path[256];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	struct dirent *de;
+	unsigned char *val;
+	int fd = -1, old;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/fwctl/%s", name);
+	d = opendir(dir);
+	cr_assert(d, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) && fd < 0) {
+		size_t n = strlen(de->d_name);
+
+		if (n >= 4 && !strcmp(de->d_name + n - 4, "data")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			fd = bpf_obj_get(path);
+		}
+	}
+	closedir(d);
+	cr_assert(fd >= 0, "no .data map pinned in %s", dir);
+	cr_assert_eq(bpf_map_get_info_by_fd(fd, &info, &len), 0);
+	val = calloc(1, info.value_size);
+	cr_assert(val && !bpf_map_lookup_elem(fd, &zero, val));
+	memcpy(&old, val + off, sizeof(old));
+	memcpy(val + off, &v, sizeof(v));
+	cr_assert_eq(bpf_map_update_elem(fd, &zero, val, BPF_EXIST), 0);
+	free(val);
+	close(fd);
+	return old;
+}
+
+Test(site_apply, a_knob_written_with_bpftool_or_no_longer_set_gets_the_configurations_value)
+{
+	hook_conf("10-a.conf", "t_a", "Set=verdict=-13\n");
+	apply_ok();
+	cr_assert_eq(nop(), -EACCES);
+
+	/* verdict is the .data map's first variable: what the object says, then ALLOW */
+	cr_assert_eq(live_data_int("t_a", 0, 0x7fff0000), -13, "not verdict's bytes");
+	cr_assert_eq(nop(), 0);
+	apply_ok();
+	cr_assert(strstr(r.out, "swap      t_a             knob verdict changed on the live "
+			 "policy"), "%s", r.out);
+	cr_assert_eq(nop(), -EACCES, "apply left the hand-written knob");
+
+	/* Set= removed: the object's value (ALLOW), not the one the swap would carry */
+	hook_conf("10-a.conf", "t_a", "");
+	apply_ok();
+	cr_assert(strstr(r.out, "swap      t_a             Set= changed"), "%s", r.out);
+	cr_assert_eq(nop(), 0, "the removed Set= still holds");
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
+}
+
+Test(site_apply, priority_zero_runs_as_the_default_and_a_second_apply_changes_nothing)
+{
+	hook_conf("10-a.conf", "t_a", "Priority=0\n");
+	apply_ok();
+	apply_ok();
+	cr_assert(strstr(r.out, "nothing to do"), "replaced every time: %s", r.out);
+}
+
+Test(site_apply, a_gate_left_by_an_interrupted_apply_is_detached_once_the_stack_runs)
+{
+	char gate[PATH_MAX];
+
+	cr_assert(realpath(OBJS "/generic__gate.bpf.o", gate));
+	cr_assert_eq(cli_run(&r, "attach", gate, "--device", dev, NULL), 0, "%s", r.err);
+	cr_assert_eq(nop(), -EAGAIN);
+	hook_conf("10-a.conf", "t_a", "");
+	apply_ok();
+	cr_assert(strstr(r.out, "detach    gate            left by an interrupted apply"), "%s",
+		  r.out);
+	cr_assert_eq(live_id("gate", "link_id"), 0, "the gate stayed: the device is shut");
+	cr_assert_eq(nop(), 0);
+}
+
+Test(site_apply, a_policy_without_a_filter_does_not_open_a_fail_closed_device_for_the_plan)
+{
+	char redact[PATH_MAX];
+	struct sender s;
+	long long executed;
+
+	cr_assert_eq(fwctl_bpf_attr_write(dev, "fail_closed", "1"), 0);
+	/* rpc_done only: the kernel keeps the device closed, so must apply */
+	cr_assert(realpath(OBJS "/mlx5__redact_serial.bpf.o", redact));
+	cr_assert_eq(cli_run(&r, "attach", redact, "--device", dev, NULL), 0, "%s", r.err);
+	cr_assert_eq(nop(), -EPERM, "the device is open");
+	hook_conf("10-a.conf", "t_a", "Priority=10\n");
+	hook_conf("20-b.conf", "t_b", "Priority=20\nSet=verdict=-13\n");
+	executed = sim_executed(k);
+
+	send_start(&s);
+	apply_ok();
+	send_stop(&s);
+
+	cr_assert(strstr(r.out, "gate      gate"), "no gate in the plan: %s", r.out);
+	cr_assert_eq(s.ok, 0, "%ld of %ld RPCs ran before the stack was whole", s.ok, s.sent);
+	cr_assert_eq(sim_executed(k), executed, "an RPC reached the firmware");
+	cr_assert_eq(nop(), -EACCES);
+}
+
+Test(site_apply, pins_without_a_policy_are_refused_before_anything_changes)
+{
+	hook_conf("10-a.conf", "t_a", "");
+	hook_conf("20-b.conf", "t_b", "");
+	cr_assert_eq(mkdir("/sys/fs/bpf/fwctl/t_b", 0700), 0, "%s", strerror(errno));
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	rmdir("/sys/fs/bpf/fwctl/t_b");
+	cr_assert(strstr(r.err, CONF "/20-b.conf:3: /sys/fs/bpf/fwctl/t_b is there without a "
+			 "running policy"), "%s", r.err);
+	cr_assert(strstr(r.err, "nothing changed"), "%s", r.err);
+	cr_assert_eq(live_id("t_a", "link_id"), 0, "t_a was attached before the refusal");
+}
+
+Test(site_apply, a_relative_object_is_the_files_directorys_and_json_errors_are_one_object)
+{
+	struct json_object *o;
+
+	cr_assert_eq(cli_cmd(&r, "cp", hook, "/tmp/apply-test/hook.bpf.o", NULL), 0);
+	conf("10-a.conf", "[Policy]\nObject=../hook.bpf.o\nName=t_a\nDevice=%s\n", dev);
+	apply_ok();
+	cr_assert_neq(live_id("t_a", "link_id"), 0);
+
+	/* the verifier's refusal and apply's: one {"error"} on stdout */
+	conf("20-b.conf", "[Policy]\nObject=%s\nName=t_b\nDevice=%s\n", fail_obj, dev);
+	cr_assert_eq(cli_run(&r, "-j", "apply", CONF, "--objects", OBJS, NULL), 1);
+	cr_assert_eq(count_of(r.out, "\"error\""), 1, "%s", r.out);
+	o = json_tokener_parse(r.out);
+	cr_assert(o && json_object_object_get_ex(o, "error", NULL), "%s", r.out);
+	json_object_put(o);
+	cr_assert(strstr(r.err, "does not load; nothing changed"), "%s", r.err);
 }
