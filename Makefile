@@ -303,10 +303,8 @@ INSTALL    ?= install
 install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_names.h
 	$(INSTALL) -D -m 0755 $(BUILD)/fwctl-bpf $(DESTDIR)$(SBINDIR)/fwctl-bpf
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/share/man/man8
-	for m in fwctl-bpf fwctl-bpf-site-baseline; do \
-		sed 's/"fwctl-bpf [0-9][^"]*"/"fwctl-bpf $(VERSION)"/' docs/$$m.8 \
-			>$(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 || exit 1; \
-	done
+	sed 's/"fwctl-bpf [0-9][^"]*"/"fwctl-bpf $(VERSION)"/' docs/fwctl-bpf.8 \
+		>$(DESTDIR)$(PREFIX)/share/man/man8/fwctl-bpf.8
 	$(INSTALL) -D -m 0644 loader/bash-completion/fwctl-bpf \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/fwctl-bpf
 	$(INSTALL) -d $(DESTDIR)$(SDKDIR)/mlx5 $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/policies
@@ -314,14 +312,5 @@ install: $(BUILD)/fwctl-bpf $(POLICY_OBJS) $(BUILD)/include/mlx5/fwctl_mlx5_name
 	$(INSTALL) -m 0644 $(BUILD)/include/mlx5/*.h $(DESTDIR)$(SDKDIR)/mlx5/
 	$(INSTALL) -m 0644 $(POLICY_OBJS) $(DESTDIR)$(POLICYDIR)/
 	$(INSTALL) -m 0644 $(POLICY_SRCS) $(DESTDIR)$(DATADIR)/policies/
-	sed -e 's|^FWCTL_BPF=.*|FWCTL_BPF=$(SBINDIR)/fwctl-bpf|' \
-	    -e 's|^OBJ=.*|OBJ=$(POLICYDIR)|' \
-	    -e 's|^NAMES_H=.*|NAMES_H=$(SDKDIR)/mlx5/fwctl_mlx5_names.h|' \
-	    -e 's|default: build/fwctl-bpf of this checkout|default: $(SBINDIR)/fwctl-bpf|' \
-	    -e 's|default: build/policies|default: $(POLICYDIR)|' \
-	    -e 's|policies/site-baseline.sh|fwctl-bpf-site-baseline|' \
-	    policies/site-baseline.sh >$(BUILD)/site-baseline
-	$(INSTALL) -D -m 0755 $(BUILD)/site-baseline $(DESTDIR)$(SBINDIR)/fwctl-bpf-site-baseline
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) systemd/*.service systemd/*.timer
-	$(INSTALL) -D -m 0644 etc/default-fwctl-bpf $(DESTDIR)/etc/default/fwctl-bpf
 	$(INSTALL) -D -m 0644 -t $(DESTDIR)/etc/fwctl-bpf/policies.d etc/policies.d/*.conf

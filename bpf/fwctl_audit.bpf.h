@@ -21,6 +21,10 @@
  * Knobs (rodata, set before load, e.g. fwctl-bpf attach --set):
  *   fwctl_audit_strict: reject with -ENOBUFS what cannot be recorded, as
  *   auditd's "deny access if no audit trail can be made".
+ *   fwctl_audit_requests: keep the first 64 request bytes in the record
+ *   (head), what fwctl-bpf replay sends again. Off by default: a request
+ *   carries what the site's tools write (NV configuration values, keys);
+ *   the mlx5 fields (opcode, op_mod, reg_id) are decoded either way.
  */
 #ifndef FWCTL_AUDIT_BPF_H
 #define FWCTL_AUDIT_BPF_H
@@ -44,6 +48,7 @@ struct {
 } fwctl_audit_stats SEC(".maps");
 
 const volatile bool fwctl_audit_strict;
+const volatile bool fwctl_audit_requests;
 
 static __always_inline void fwctl_audit_count(__u32 stat)
 {
@@ -199,6 +204,10 @@ static __always_inline int fwctl_audit_rpc(struct fwctl_bpf_ctx *rpc)
 		r->head_len = 0;
 	if (rpc->device_type == FWCTL_DEVICE_TYPE_MLX5)
 		fwctl_audit_mlx5(rpc, r);
+	if (!fwctl_audit_requests) {	/* decoded above; the bytes stay out */
+		__builtin_memset(r->head, 0, sizeof(r->head));
+		r->head_len = 0;
+	}
 	/*
 	 * Wake the consumer only once the ring is a quarter full: one wakeup
 	 * per record costs more than the record at high RPC rates, and a

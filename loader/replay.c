@@ -52,6 +52,7 @@ struct replay {
 	unsigned int dev_index;
 	int fd;
 	unsigned long count[NR_V], changed, total;
+	unsigned long no_request;	/* skipped: recorded without its bytes */
 };
 
 static int write_str(const char *path, const char *s)
@@ -301,6 +302,7 @@ static int replay_one(struct replay *rp, const struct audit_entry *e)
 	if (r->device_type != FWCTL_DEVICE_TYPE_MLX5 || !r->head_len || in_len > sizeof(in) ||
 	    out_len > sizeof(out) || r->uid == (uint32_t)-1 || r->gid == (uint32_t)-1) {
 		rp->count[V_SKIPPED]++;
+		rp->no_request += !r->head_len;
 		print_row(rp, e, recorded, V_SKIPPED, 0, 0);
 		return 0;
 	}
@@ -392,9 +394,13 @@ static void print_summary(const struct replay *rp)
 		for (i = 0; i < NR_V; i++)
 			jw_uint_field(json_wtr, v_names[i], rp->count[i]);
 		jw_uint_field(json_wtr, "changed", rp->changed);
+		jw_uint_field(json_wtr, "without_request", rp->no_request);
 		jw_end_object(json_wtr);
 		return;
 	}
+	if (rp->no_request)
+		p_info("%lu records hold no request bytes: the recorder runs without "
+		       "fwctl_audit_requests=1 (Set= in its file, or attach --set)", rp->no_request);
 	printf("%lu RPCs:", rp->total);
 	for (i = 0; i < NR_V; i++)
 		printf(" %s %lu%s", v_names[i], rp->count[i], i < NR_V - 1 ? "," : "");

@@ -9,7 +9,9 @@
  * view of a stack: attach it next to enforcing policies to record theirs.
  *
  * Configure: nothing. fwctl_audit_strict=1 (fwctl-bpf attach --set)
- * rejects RPCs with -ENOBUFS when their record cannot be written.
+ * rejects RPCs with -ENOBUFS when their record cannot be written;
+ * fwctl_audit_requests=1 keeps each request's first 64 bytes in its record
+ * (what fwctl-bpf replay sends again; off: requests carry what tools write).
  */
 #include "vmlinux.h"
 #include "fwctl_bpf.h"

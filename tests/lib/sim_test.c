@@ -14,6 +14,17 @@ int sim_private_device(void)
 	return k;
 }
 
+int sim_private_open(int *k, char *dev, size_t size)
+{
+	int fd;
+
+	*k = sim_private_device();
+	cr_assert_eq(sim_fwctl_name(*k, dev, size), 0, "sim%d has no fwctl device", *k);
+	fd = sim_open(*k);
+	cr_assert(fd >= 0, "%s: %s", dev, strerror(-fd));
+	return fd;
+}
+
 unsigned int sim_fwctl_index(int k)
 {
 	char name[16];

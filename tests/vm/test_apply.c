@@ -64,10 +64,7 @@ static void setup(void)
 	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", "/tmp/apply-test/store", 1), 0);
 	/* a relative Object= is the configuration file's directory's */
 	cr_assert(realpath(HOOK, hook) && realpath(FAIL, fail_obj));
-	k = sim_private_device();
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	fd = sim_open(k);
-	cr_assert(fd >= 0, "%s: %s", dev, strerror(-fd));
+	fd = sim_private_open(&k, dev, sizeof(dev));
 }
 
 static unsigned int live_id(const char *name, const char *field);
@@ -438,7 +435,8 @@ Test(site_apply, the_walkthrough_from_an_empty_directory_to_an_enforced_allowlis
 	apply_ok();
 	cr_assert(strstr(r.out, "nothing to do"), "%s", r.out);
 	/* 2. the recorder alone, and a day of the site's tools */
-	conf("10-observe.conf", "[Policy]\nObject=generic__observe\nDevice=%s\n", dev);
+	conf("10-observe.conf", "[Policy]\nObject=generic__observe\nDevice=%s\n"
+	     "Set=fwctl_audit_requests=1\n", dev);
 	apply_ok();
 	cr_assert_eq(nop(), 0);
 	cr_assert_eq(sim_rpc(fd, MLX5_CMD_OP_QUERY_ADAPTER), 0);
@@ -669,4 +667,37 @@ Test(site_apply, a_relative_object_is_the_files_directorys_and_json_errors_are_o
 	cr_assert(o && json_object_object_get_ex(o, "error", NULL), "%s", r.out);
 	json_object_put(o);
 	cr_assert(strstr(r.err, "does not load; nothing changed"), "%s", r.err);
+}
+
+Test(site_apply, objects_and_files_others_can_write_are_refused)
+{
+	/* an object in a directory whose parent anyone may write: replaceable */
+	cr_assert_eq(system("mkdir -p /tmp/apply-test/w/sub && chmod 0777 /tmp/apply-test/w && "
+			    "cp " HOOK " /tmp/apply-test/w/sub/hook.bpf.o && "
+			    "chmod 0644 /tmp/apply-test/w/sub/hook.bpf.o"), 0);
+	conf("10-a.conf", "[Policy]\nObject=/tmp/apply-test/w/sub/hook.bpf.o\nName=t_a\n"
+	     "Device=%s\n", dev);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "10-a.conf:2: refusing /tmp/apply-test/w/sub/hook.bpf.o: "
+			 "/tmp/apply-test/w is writable by group or others (mode 777)"), "%s", r.err);
+
+	cr_assert_eq(chmod("/tmp/apply-test/w", 0755), 0);
+	cr_assert_eq(chmod("/tmp/apply-test/w/sub/hook.bpf.o", 0666), 0);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "hook.bpf.o is writable by group or others (mode 666)"), "%s",
+		  r.err);
+
+	cr_assert_eq(chmod("/tmp/apply-test/w/sub/hook.bpf.o", 0644), 0);
+	cr_assert_eq(chmod(CONF "/10-a.conf", 0666), 0);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "10-a.conf is writable by group or others"), "%s", r.err);
+	cr_assert_eq(live_id("t_a", "link_id"), 0, "a refused object was attached");
+
+	/* a user no one is: an error, never uid 0 */
+	cr_assert_eq(unlink(CONF "/10-a.conf"), 0);
+	conf("40-nv.conf", "[Policy]\nObject=mlx5__deny_nv_write\nDevice=%s\n"
+	     "[Map allowed_uids]\nEntry=no_such_user_x 1\n", dev);
+	cr_assert_eq(apply(), 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "40-nv.conf:5: key no_such_user_x"), "%s", r.err);
+	cr_assert_eq(live_id("deny_nv_write", "link_id"), 0);
 }

@@ -55,10 +55,7 @@ static void setup(void)
 	cr_assert_eq(system("rm -rf " TDIR " && mkdir -p " TDIR " && chmod 755 " TDIR), 0);
 	cr_assert_eq(setenv("FWCTL_BPF_AUDIT_DIR", STORE, 1), 0);
 	cr_assert_eq(setenv("FWCTL_BPF_STATE_DIR", TDIR "/state", 1), 0);
-	k = sim_private_device();
-	cr_assert_eq(sim_fwctl_name(k, dev, sizeof(dev)), 0);
-	fd = sim_open(k);
-	cr_assert(fd >= 0, "%s: %s", dev, strerror(-fd));
+	fd = sim_private_open(&k, dev, sizeof(dev));
 	nr_sims = sims();
 }
 
@@ -166,7 +163,7 @@ Test(replay, a_trail_recorded_under_a_policy_replays_to_that_policys_verdicts)
 	long long rejected;
 
 	allow_conf(TDIR "/allow.conf");
-	loader_ok("attach", OBSERVE, "--device", dev);
+	loader_ok("attach", OBSERVE, "--device", dev, "--set", "fwctl_audit_requests=1");
 	rejected = fwctl_bpf_attr(dev, "rejected");
 	cr_assert_eq(mkdir(TDIR "/d", 0755), 0);
 	allow_conf(TDIR "/d/20-allow.conf");
@@ -197,7 +194,7 @@ Test(replay, the_same_trace_and_policy_give_the_same_result)
 {
 	char *a, *b;
 
-	loader_ok("attach", OBSERVE, "--device", dev);
+	loader_ok("attach", OBSERVE, "--device", dev, "--set", "fwctl_audit_requests=1");
 	send_workload();
 	/* a persistent NV write: state the second replay must not inherit */
 	cr_assert_eq(cli_run(&r, "rpc", dev, "--scope", "configuration", "ACCESS_REG",
@@ -224,7 +221,7 @@ Test(replay, the_candidate_sees_the_recorded_callers_uid)
 	static char trace[64 * 1024];
 	char *p;
 
-	loader_ok("attach", OBSERVE, "--device", dev);
+	loader_ok("attach", OBSERVE, "--device", dev, "--set", "fwctl_audit_requests=1");
 	cr_assert_eq(cli_run(&r, "rpc", dev, "--scope", "configuration", "ACCESS_REG",
 			     "reg=MNVDA", "write", "type=0x80", "data=00000001", NULL), 0, "%s",
 		     r.err);
@@ -249,7 +246,7 @@ Test(replay, the_candidate_sees_the_recorded_callers_uid)
 
 Test(replay, another_deciding_policy_or_a_bad_line_is_refused_and_leaves_nothing)
 {
-	loader_ok("attach", OBSERVE, "--device", dev);
+	loader_ok("attach", OBSERVE, "--device", dev, "--set", "fwctl_audit_requests=1");
 	send_workload();
 	record_trace();
 	detach_all();
