@@ -61,6 +61,8 @@
 #define GATE_NAME		"gate"
 #define GATE_OBJECT		"generic__gate"
 #define REPLACE_NAME		"apply_new"
+/* a run attaches each policy once, a replace's stand-in and the gate */
+#define ATTACHED_MAX		(SITE_MAX_POLICIES + 2)
 
 enum action { KEEP, ATTACH, SWAP, REPLACE };
 
@@ -94,8 +96,7 @@ struct wanted {
 	char desc[2 * PATH_MAX + ATTACH_MAX_SETS * (SITE_MAX_VALUE + 8)];
 	enum action action;
 	char reason[160];
-	bool live;
-	uint32_t link_id;
+	struct live_policy lp;		/* what runs under the name (plan_policy()) */
 	/* a swap's knobs set before and not now: back to the object's value */
 	const char *resets[ATTACH_MAX_SETS];
 	const char *fresh[SITE_MAX_MAPS];
@@ -127,7 +128,7 @@ struct apply_run {
 	int nr_live;
 	bool gate, gate_live;
 	bool state_ok;		/* the state directory exists and is root's */
-	char attached[SITE_MAX_POLICIES + 2][16];	/* this run's, for undo */
+	char attached[ATTACHED_MAX][16];	/* this run's, for undo ("": kept) */
 	int nr_attached;
 	char kept[SITE_MAX_POLICIES][16];		/* swapped or replaced: stay */
 	int nr_kept;
@@ -416,7 +417,6 @@ static int read_policy(struct apply_run *r, struct wanted *w)
 		return cfg_err(p, p->line_object, "refusing %s: %s", w->path, msg);
 	w->obj = policy_open_mem(w->path, w->buf, w->size);
 	if (!w->obj) {
-		w->obj = NULL;
 		return cfg_err(p, p->line_object, "can't open %s: %s", w->path, strerror(errno));
 	}
 	if (!fwctl_policy_ops_map(w->obj))
@@ -523,7 +523,7 @@ static int read_record(const struct apply_run *r, const char *name, uint32_t *li
 	return ok ? 0 : -EINVAL;
 }
 
-static int write_record(const struct apply_run *r, const struct wanted *w)
+static int write_record(struct apply_run *r, const struct wanted *w)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8], link[PATH_MAX], name[32];
 	uint32_t link_id, map_id;
@@ -538,6 +538,7 @@ static int write_record(const struct apply_run *r, const struct wanted *w)
 	err = state_dir_ok(r, true);
 	if (err)
 		return err;
+	r->state_ok = true;	/* made now: undo's drop_record() must see it */
 	snprintf(path, sizeof(path), "%s/%s", r->state, w->name);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	snprintf(name, sizeof(name), "%s.new", w->name);
@@ -591,80 +592,64 @@ static bool live_of(const char *name, struct live_policy *lp)
 	return !err;
 }
 
-/*
- * How far the map @fd is from @mw: entries to write (missing or with
- * another value) and to delete (hash maps: keys @mw does not list; arrays:
- * unlisted elements not zero). With @write, make it so: writes first,
- * then deletes (a key's value is never absent while it changes).
- */
-static int sync_map(int fd, struct map_want *mw, bool write)
+/* Is @key one @mw lists? */
+static bool listed(const struct map_want *mw, const void *key)
 {
-	unsigned char *key = calloc(2, mw->key_size), *next, *val = calloc(1, mw->value_size);
-	unsigned char *zero = calloc(1, mw->value_size);
-	unsigned char *gone = NULL;
-	size_t nr_gone = 0;
-	int i, err = 0, changes = 0;
+	int i;
+
+	for (i = 0; i < mw->nr; i++)
+		if (!memcmp(key, mw->keys + (size_t)i * mw->key_size, mw->key_size))
+			return true;
+	return false;
+}
+
+/*
+ * How far the live map @fd is from @mw, in mw->changes: entries missing or
+ * with another value, and entries it should not have (hash maps: keys @mw
+ * does not list; arrays: unlisted elements not zero).
+ */
+static int map_diff(int fd, struct map_want *mw)
+{
+	unsigned char *key = calloc(2, mw->key_size), *val = calloc(2, mw->value_size);
+	unsigned char *next = key + mw->key_size, *zero = val + mw->value_size;
+	int i, err = 0;
 	__u32 idx;
 
-	if (!key || !val || !zero) {
+	mw->changes = 0;
+	if (!key || !val) {
 		err = -ENOMEM;
 		goto out;
 	}
-	next = key + mw->key_size;
-	for (i = 0; i < mw->nr && !err; i++) {
-		const void *k = mw->keys + (size_t)i * mw->key_size;
-		const void *v = mw->values + (size_t)i * mw->value_size;
-
-		if (!bpf_map_lookup_elem(fd, k, val) && !memcmp(val, v, mw->value_size))
-			continue;
-		changes++;
-		if (write && bpf_map_update_elem(fd, k, v, BPF_ANY))
-			err = -errno;
-	}
+	for (i = 0; i < mw->nr; i++)
+		mw->changes += bpf_map_lookup_elem(fd, mw->keys + (size_t)i * mw->key_size, val) ||
+			       memcmp(val, mw->values + (size_t)i * mw->value_size,
+				      mw->value_size);
 	if (mw->type == BPF_MAP_TYPE_ARRAY) {
-		for (idx = 0; idx < mw->max_entries && !err; idx++) {
-			bool listed = false;
-
-			for (i = 0; i < mw->nr && !listed; i++)
-				listed = *(__u32 *)(mw->keys + (size_t)i * mw->key_size) == idx;
-			if (listed || bpf_map_lookup_elem(fd, &idx, val) ||
-			    !memcmp(val, zero, mw->value_size))
-				continue;
-			changes++;
-			if (write && bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
-				err = -errno;
-		}
+		for (idx = 0; idx < mw->max_entries; idx++)
+			mw->changes += !listed(mw, &idx) && !bpf_map_lookup_elem(fd, &idx, val) &&
+				       memcmp(val, zero, mw->value_size);
 		goto out;
 	}
-	/* hash: every key first (deleting while walking would skip some) */
-	for (void *prev = NULL; !err && !bpf_map_get_next_key(fd, prev, next); prev = key) {
-		bool listed = false;
-		unsigned char *g;
-
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key) {
 		memcpy(key, next, mw->key_size);
-		for (i = 0; i < mw->nr && !listed; i++)
-			listed = !memcmp(key, mw->keys + (size_t)i * mw->key_size, mw->key_size);
-		if (listed)
-			continue;
-		g = realloc(gone, (nr_gone + 1) * mw->key_size);
-		if (!g) {
-			err = -ENOMEM;
-			break;
-		}
-		gone = g;
-		memcpy(gone + nr_gone++ * mw->key_size, key, mw->key_size);
+		mw->changes += !listed(mw, key);
 	}
-	changes += nr_gone;
-	for (size_t j = 0; write && !err && j < nr_gone; j++)
-		if (bpf_map_delete_elem(fd, gone + j * mw->key_size) && errno != ENOENT)
-			err = -errno;
 out:
-	free(gone);
 	free(key);
 	free(val);
-	free(zero);
-	mw->changes = changes;
 	return err;
+}
+
+/* A new, empty map @fd gets @mw's entries (the verifier's pass-1 layout) */
+static int fill_map(int fd, const struct map_want *mw)
+{
+	int i;
+
+	for (i = 0; i < mw->nr; i++)
+		if (bpf_map_update_elem(fd, mw->keys + (size_t)i * mw->key_size,
+					mw->values + (size_t)i * mw->value_size, BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 /* The pinned map of policy @name that @mw configures */
@@ -697,7 +682,7 @@ static int live_map_changes(struct wanted *w)
 		fd = open_pinned_map(w->name, &w->maps[i]);
 		if (fd < 0)
 			return -1;
-		if (sync_map(fd, &w->maps[i], false)) {
+		if (map_diff(fd, &w->maps[i])) {
 			close(fd);
 			return -1;
 		}
@@ -832,6 +817,20 @@ static const char *needs_replace(const struct wanted *w, const struct live_polic
 	return NULL;
 }
 
+/* The configured maps against the live ones: swap or keep */
+static void plan_maps(struct wanted *w)
+{
+	int changes = live_map_changes(w);
+
+	if (changes < 0)
+		snprintf(w->reason, sizeof(w->reason), "a configured map is not as the object's");
+	else if (changes)	/* a swap too: the new entries arrive together */
+		snprintf(w->reason, sizeof(w->reason), "%d map entr%s", changes,
+			 changes == 1 ? "y" : "ies");
+	else
+		w->action = KEEP;
+}
+
 static void plan_policy(const struct apply_run *r, struct wanted *w)
 {
 	struct live_policy lp;
@@ -839,12 +838,10 @@ static void plan_policy(const struct apply_run *r, struct wanted *w)
 	char desc[sizeof(w->desc)];
 	const char *why;
 	bool record;
-	int changes;
 
-	w->live = live_of(w->name, &lp);
-	w->link_id = lp.link_id;
-	w->action = w->live ? SWAP : ATTACH;
-	if (!w->live) {
+	w->action = live_of(w->name, &lp) ? SWAP : ATTACH;
+	w->lp = lp;
+	if (w->action == ATTACH) {
 		snprintf(w->reason, sizeof(w->reason), "new");
 		return;
 	}
@@ -865,16 +862,10 @@ static void plan_policy(const struct apply_run *r, struct wanted *w)
 		snprintf(w->reason, sizeof(w->reason), "mode changed");
 	else if (strcmp(desc, w->desc))
 		desc_diff(desc, w->desc, w->reason, sizeof(w->reason));
-	else if (knobs_drifted(w, w->reason, sizeof(w->reason)))
-		;
-	else if ((changes = live_map_changes(w)) < 0)
-		snprintf(w->reason, sizeof(w->reason), "a configured map is not as the object's");
-	else if (changes)	/* a swap too: the new entries arrive together */
-		snprintf(w->reason, sizeof(w->reason), "%d map entr%s", changes,
-			 changes == 1 ? "y" : "ies");
-	else
-		w->action = KEEP;
+	else if (!knobs_drifted(w, w->reason, sizeof(w->reason)))
+		plan_maps(w);
 }
+
 
 /* Is the policy @name one of the configuration's? */
 static bool wanted_name(const struct apply_run *r, const char *name)
@@ -942,9 +933,10 @@ static void plan_removed(struct apply_run *r)
 /*
  * The kernel's fwctl_bpf_match(), as far as userspace sees it: a device's
  * type is known only to its FWCTL_INFO, and opening a device to ask makes
- * its driver talk to the firmware (mlx5: CREATE_UCTX); so a policy of a
- * type may match any device. Over-counting errs towards a gate (a moment of
- * -EAGAIN) and a refused plan near the 16-policy limit, never a window.
+ * its driver talk to the firmware (mlx5: CREATE_UCTX). So a policy of a
+ * type may match any device (what the plan adds, the slots it takes), but
+ * surely matches one only by its index or with no type (what keeps a
+ * device open): both err towards a gate and a refused plan, never a window.
  */
 struct device {
 	char name[32];
@@ -952,117 +944,167 @@ struct device {
 	bool closed;
 };
 
-static bool ops_match(uint32_t flags, uint32_t dev_index, const struct device *d)
+static bool may_match(uint32_t flags, uint32_t dev_index, const struct device *d)
 {
 	return !(flags & FWCTL_BPF_F_DEV_INDEX) || (int)dev_index == d->index;
 }
 
-static bool live_match(const struct live_policy *lp, const struct device *d)
+static bool surely_matches(const struct live_policy *lp, const struct device *d)
 {
-	return ops_match(lp->flags, lp->dev_index, d);
+	return lp->flags & FWCTL_BPF_F_DEV_INDEX ? (int)lp->dev_index == d->index :
+						   !lp->device_type;
 }
 
-static bool wanted_match(const struct wanted *w, const struct device *d)
-{
-	return ops_match(w->flags, w->dev_index, d);
-}
-
-/* The fwctl devices: *@out malloc'd; their count */
+/* The fwctl devices: *@out malloc'd; their count, or -ENOMEM */
 static int devices(struct device **out)
 {
 	struct dirent **devs = NULL;
+	long long closed;
 	int i, n = fwctl_devices(&devs);
 
 	*out = calloc(n ?: 1, sizeof(**out));
 	for (i = 0; i < n; i++) {
+		const char *name = devs[i]->d_name;
+
 		if (*out) {
-			snprintf((*out)[i].name, sizeof((*out)[i].name), "%.31s", devs[i]->d_name);
-			(*out)[i].index = parse_device(devs[i]->d_name);
-			(*out)[i].closed = fwctl_bpf_attr(devs[i]->d_name, "fail_closed") == 1;
+			snprintf((*out)[i].name, sizeof((*out)[i].name), "%.31s", name);
+			(*out)[i].index = parse_device(name);
+			closed = fwctl_bpf_attr(name, "fail_closed");
+			(*out)[i].closed = closed != 0;	/* unreadable: closed */
 		}
 		free(devs[i]);
 	}
 	free(devs);
-	return *out ? n : 0;
+	return *out ? n : -ENOMEM;
+}
+
+/* An enforcing policy in the kernel's sense: an rpc_filter, no flag against */
+static bool enforcing(const struct live_policy *lp)
+{
+	return lp->filter_prog_id && !(lp->flags & (FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_AUDIT)) &&
+	       strcmp(lp->name, GATE_NAME);
 }
 
 /*
- * A gate when, on some fail-closed device that no enforcing policy keeps
- * open (one with an rpc_filter, neither complain nor audit-only: the
- * kernel's rule), the plan changes more than one policy that matches it:
- * the first one to enforce would open the device for what that one allows
+ * A gate when, on some fail-closed device that no enforcing policy surely
+ * keeps open, the plan changes more than one policy that may match it: the
+ * first one to enforce would open the device for what that one allows
  * until the others run. A gate an interrupted apply left is used as is.
  */
 static bool needs_gate(const struct apply_run *r, const struct device *devs, int nr_devs)
 {
-	int d, i, enforcing, steps;
+	int d, i, open, steps;
 
 	if (r->gate_live)
 		return true;
 	for (d = 0; d < nr_devs; d++) {
 		if (!devs[d].closed)
 			continue;
-		for (i = 0, enforcing = 0; i < r->nr_live; i++)
-			enforcing += live_match(&r->live[i], &devs[d]) &&
-				     r->live[i].filter_prog_id &&
-				     !(r->live[i].flags & (FWCTL_BPF_F_COMPLAIN | FWCTL_BPF_F_AUDIT));
+		for (i = 0, open = 0; i < r->nr_live; i++)
+			open += enforcing(&r->live[i]) && surely_matches(&r->live[i], &devs[d]);
 		for (i = 0, steps = 0; i < r->nr; i++)
-			steps += r->w[i].action != KEEP && wanted_match(&r->w[i], &devs[d]);
-		if (!enforcing && steps > 1)
+			steps += r->w[i].action != KEEP &&
+				 may_match(r->w[i].flags, r->w[i].dev_index, &devs[d]);
+		if (!open && steps > 1)
 			return true;
 	}
 	return false;
 }
 
-/*
- * What the kernel would refuse mid-run, found before anything changes: a
- * name another link runs under, pins left without a policy, more than
- * FWCTL_BPF_MAX_POLICIES on a device (or without a device match) at the
- * run's peak: the live ones, the attaches, one replace's stand-in, the gate.
- */
-static int check_plan(const struct apply_run *r, const struct device *devs, int nr_devs)
+/* Policies that may run on @d (NULL: without a device match) at the peak */
+static int peak_on(const struct apply_run *r, const struct device *d)
+{
+	int i, n = r->gate && !r->gate_live, stand_in = 0;
+
+	for (i = 0; i < r->nr_live; i++)
+		n += d ? may_match(r->live[i].flags, r->live[i].dev_index, d) :
+			 !(r->live[i].flags & FWCTL_BPF_F_DEV_INDEX);
+	for (i = 0; i < r->nr; i++) {
+		const struct wanted *w = &r->w[i];
+		bool now = d ? may_match(w->flags, w->dev_index, d) :
+			       !(w->flags & FWCTL_BPF_F_DEV_INDEX);
+		bool before = d ? may_match(w->lp.flags, w->lp.dev_index, d) :
+				  !(w->lp.flags & FWCTL_BPF_F_DEV_INDEX);
+
+		/* a replace widening its match adds one; each has a stand-in for a while */
+		n += now && (w->action == ATTACH || (w->action == REPLACE && !before));
+		stand_in |= now && w->action == REPLACE;
+	}
+	return n + stand_in;
+}
+
+/* A pin directory that would stop a step: there, but no policy runs in it */
+static int check_pins(const struct wanted *w, const char *name)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	int d, i, n, peak, replacing;
+
+	pin_path(dir, sizeof(dir), name, NULL);
+	if (lstat(dir, &st))
+		return 0;
+	return cfg_err(w->cfg, w->cfg->line_object, "%s is there without a running policy (a "
+		       "detach whose audit records could not be stored leaves it): run \"%s audit "
+		       "collect\", then \"%s detach %s\"", dir, bin_name, bin_name, name);
+}
+
+/* What a policy attached anew needs: its Device=, a name no other link has */
+static int check_attach(const struct apply_run *r, const struct wanted *w,
+			const struct device *devs, int nr_devs)
+{
+	int d, n;
+
+	if (w->action != ATTACH && w->action != REPLACE)
+		return 0;	/* it runs: a device gone since is the kernel's to handle */
+	for (d = 0; w->cfg->match == MATCH_DEVICE && d < nr_devs; d++)
+		if (devs[d].index == (int)w->dev_index)
+			break;
+	if (w->cfg->match == MATCH_DEVICE && d == nr_devs)
+		return cfg_err(w->cfg, w->cfg->line_match, "Device=fwctl%u: no such device",
+			       w->dev_index);
+	if (w->action != ATTACH)
+		return 0;
+	for (n = 0; n < r->nr_live; n++)
+		if (!strcmp(r->live[n].name, w->name))
+			return cfg_err(w->cfg, w->cfg->line_name ?: w->cfg->line_object,
+				       "a policy named %s runs already, not pinned by %s (link "
+				       "%u): detach it, or give another Name=", w->name, bin_name,
+				       r->live[n].link_id);
+	return check_pins(w, w->name);
+}
+
+/*
+ * What the kernel would refuse mid-run, found before anything changes: a
+ * device that is not there, a name another link runs under, pins left
+ * without a policy (the policy's, a replace's stand-in's, the gate's), more
+ * than FWCTL_BPF_MAX_POLICIES on a device (or without a device match) at
+ * the run's peak.
+ */
+static int check_plan(const struct apply_run *r, const struct device *devs, int nr_devs)
+{
+	static const struct site_policy gate_cfg = { .file = "(gate)" };
+	const struct wanted gate = { .cfg = (struct site_policy *)&gate_cfg };
+	bool replacing = false, leftover_new = false;
+	int d, i, peak;
 
 	for (i = 0; i < r->nr; i++) {
-		const struct wanted *w = &r->w[i];
-
-		if (w->action != ATTACH)
-			continue;
-		for (n = 0; n < r->nr_live; n++)
-			if (!strcmp(r->live[n].name, w->name))
-				return cfg_err(w->cfg, w->cfg->line_name ?: w->cfg->line_object,
-					       "a policy named %s runs already, not pinned by %s "
-					       "(link %u): detach it, or give another Name=",
-					       w->name, bin_name, r->live[n].link_id);
-		pin_path(dir, sizeof(dir), w->name, NULL);
-		if (!lstat(dir, &st))
-			return cfg_err(w->cfg, w->cfg->line_object, "%s is there without a running "
-				       "policy (a detach whose audit records could not be stored "
-				       "leaves it): run \"%s audit collect\", then \"%s detach %s\"",
-				       dir, bin_name, bin_name, w->name);
+		if (check_attach(r, &r->w[i], devs, nr_devs))
+			return -1;
+		replacing |= r->w[i].action == REPLACE;
 	}
+	for (i = 0; i < r->nr_leftover; i++)
+		leftover_new |= !strcmp(r->leftover[i], REPLACE_NAME);
+	for (i = 0; i < r->nr && replacing && !leftover_new; i++)
+		if (r->w[i].action == REPLACE && check_pins(&r->w[i], REPLACE_NAME))
+			return -1;
+	if (r->gate && !r->gate_live && check_pins(&gate, GATE_NAME))
+		return -1;
 	for (d = -1; d < nr_devs; d++) {	/* -1: the policies without a device */
-		n = r->gate && !r->gate_live;
-		replacing = 0;
-		for (i = 0; i < r->nr_live; i++)
-			n += d < 0 ? !(r->live[i].flags & FWCTL_BPF_F_DEV_INDEX) :
-				     live_match(&r->live[i], &devs[d]);
-		for (i = 0; i < r->nr; i++) {
-			bool m = d < 0 ? !(r->w[i].flags & FWCTL_BPF_F_DEV_INDEX) :
-					 wanted_match(&r->w[i], &devs[d]);
-
-			n += m && r->w[i].action == ATTACH;
-			replacing |= m && r->w[i].action == REPLACE;
-		}
-		peak = n + replacing;
+		peak = peak_on(r, d < 0 ? NULL : &devs[d]);
 		if (peak > FWCTL_BPF_MAX_POLICIES) {
-			p_err("can't apply: %s would run %d policies while apply runs (%s); the "
-			      "kernel runs at most %d; nothing changed", d < 0 ? "the kernel" :
-			      devs[d].name, peak, "the running ones, the new ones, a replace's "
-			      "stand-in and the gate", FWCTL_BPF_MAX_POLICIES);
+			p_err("can't apply: %s would run %d policies while apply runs (the running "
+			      "ones, the new ones, a replace's stand-in and the gate); the kernel "
+			      "runs at most %d; nothing changed", d < 0 ? "the kernel" : devs[d].name,
+			      peak, FWCTL_BPF_MAX_POLICIES);
 			return -1;
 		}
 	}
@@ -1126,7 +1168,9 @@ static void print_plan(const struct apply_run *r)
 	for (k = 0; k < sizeof(run_order) / sizeof(run_order[0]); k++) {
 		print_policies(r, run_order[k]);
 		for (i = 0; run_order[k] == ATTACH && i < r->nr_leftover; i++)
-			print_action("detach", r->leftover[i], NULL, "left by an interrupted apply");
+			if (strcmp(r->leftover[i], GATE_NAME))
+				print_action("detach", r->leftover[i], NULL,
+					     "left by an interrupted apply");
 	}
 	for (i = 0; i < r->nr_removed; i++) {
 		rm = &r->removed[i];
@@ -1139,22 +1183,33 @@ static void print_plan(const struct apply_run *r)
 	}
 	for (i = 0; i < r->nr_unmanaged; i++)
 		print_action("unmanaged", r->unmanaged[i], NULL, "attached by hand: left as is");
+	if (r->gate_live)	/* it holds the devices until the last step */
+		print_action("detach", GATE_NAME, NULL, "left by an interrupted apply: last");
 	if (json_output)
 		jw_end_array(json_wtr);
 }
 
-/* attach/swap's hook: the configured maps' entries, before the link runs */
+/*
+ * attach/swap's hook: the configured maps' entries, before the link runs;
+ * the maps are new (a swap does not carry them) and of the layout pass 1
+ * typed the entries for.
+ */
 static int fill_maps(struct bpf_object *obj, const char *name, void *ctx)
 {
 	struct wanted *w = ctx;
 	int i, err;
 
 	for (i = 0; i < w->cfg->nr_maps; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(obj, w->maps[i].cfg->name);
+		const struct map_want *mw = &w->maps[i];
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, mw->cfg->name);
 
-		err = map ? sync_map(bpf_map__fd(map), &w->maps[i], true) : -ENOENT;
+		if (!map || bpf_map__key_size(map) != mw->key_size ||
+		    bpf_map__value_size(map) != mw->value_size)
+			err = -ESTALE;
+		else
+			err = fill_map(bpf_map__fd(map), mw);
 		if (err) {
-			p_err("can't apply %s: [Map %s]: %s", w->cfg->file, w->maps[i].cfg->name,
+			p_err("can't apply %s: [Map %s]: %s", w->cfg->file, mw->cfg->name,
 			      strerror(-err));
 			return -1;
 		}
@@ -1214,14 +1269,24 @@ static int verify_all(struct apply_run *r)
 	return 0;
 }
 
+/* Attach @w as @name, in the undo list's first free slot */
 static int attach_as(struct apply_run *r, struct wanted *w, const char *name)
 {
 	struct attach_opts o;
+	int i;
 
+	for (i = 0; i < r->nr_attached && r->attached[i][0]; i++)
+		;
+	if (i == ATTACHED_MAX) {	/* the plan's peak check keeps it from here */
+		p_err("can't apply: more than %d policies attached in one run", ATTACHED_MAX);
+		return -1;
+	}
 	attach_opts_of(w, name, &o);
 	if (attach_policy(&o))
 		return -1;
-	snprintf(r->attached[r->nr_attached++], 16, "%s", name);
+	snprintf(r->attached[i], 16, "%s", name);
+	if (i == r->nr_attached)
+		r->nr_attached++;
 	return 0;
 }
 
@@ -1237,6 +1302,7 @@ static void keep_attached(struct apply_run *r, const char *name)
 
 static int do_one(struct apply_run *r, struct wanted *w)
 {
+	struct live_policy lp;
 	struct attach_opts o;
 	int err;
 
@@ -1254,12 +1320,16 @@ static int do_one(struct apply_run *r, struct wanted *w)
 		snprintf(r->kept[r->nr_kept++], 16, "%s", w->name);
 		break;
 	case REPLACE:	/* make before break: the new one runs before the old goes */
-		if (attach_as(r, w, REPLACE_NAME) || detach_policy(w->name, true))
+		if (attach_as(r, w, REPLACE_NAME))
+			return -1;
+		err = detach_policy(w->name, true);
+		if (err && live_of(w->name, &lp))
 			return -1;	/* the old one still runs: undo drops the stand-in */
 		/* from here on a copy of the new one must run, whatever fails */
 		keep_attached(r, REPLACE_NAME);
 		snprintf(r->kept[r->nr_kept++], 16, "%s", w->name);
-		if (attach_as(r, w, w->name)) {
+		/* err: the old link went, its pins stayed (records not stored) */
+		if (err || attach_as(r, w, w->name)) {
 			p_err("can't apply: policy %s runs as %s until the next apply", w->name,
 			      REPLACE_NAME);
 			return -1;
@@ -1297,20 +1367,26 @@ static const char *names_of(char (*names)[16], int n, char *buf, size_t size)
 static void undo(struct apply_run *r)
 {
 	char gone[16 * (SITE_MAX_POLICIES + 2)], kept[16 * (SITE_MAX_POLICIES + 2)];
+	/* kept changes with the gate gone would leave a closed device half open */
+	bool gate_stays = r->gate && r->nr_kept;
 	int i;
 
+	if (gate_stays)
+		keep_attached(r, GATE_NAME);
 	names_of(r->attached, r->nr_attached, gone, sizeof(gone));
 	for (i = r->nr_attached - 1; i >= 0; i--) {
 		if (!r->attached[i][0])
 			continue;
 		if (detach_policy(r->attached[i], true))
-			p_info("can't undo: policy %s stays attached", r->attached[i]);
+			p_err("can't undo: policy %s stays attached", r->attached[i]);
 		else if (strcmp(r->attached[i], GATE_NAME))
 			drop_record(r, r->attached[i]);
 	}
-	p_info("can't apply: stopped; detached again: %s; changed and kept (each whole, as its "
-	       "record in %s says): %s", gone, r->state,
-	       names_of(r->kept, r->nr_kept, kept, sizeof(kept)));
+	/* p_err: under -j too (the first error is the step's, this one on stderr) */
+	p_err("can't apply: stopped; detached again: %s; changed and kept (each whole, as its "
+	      "record in %s says): %s%s", gone, r->state,
+	      names_of(r->kept, r->nr_kept, kept, sizeof(kept)), gate_stays ? "; the gate "
+	      "stays attached (every RPC EAGAIN) until an apply succeeds" : "");
 }
 
 static int attach_gate(struct apply_run *r)
@@ -1338,7 +1414,7 @@ static int attach_gate(struct apply_run *r)
 static int run_plan(struct apply_run *r)
 {
 	size_t k;
-	int i;
+	int i, ret = 0;
 
 	if (r->gate && !r->gate_live && attach_gate(r))
 		return -1;
@@ -1351,20 +1427,22 @@ static int run_plan(struct apply_run *r)
 			    detach_policy(r->leftover[i], true))
 				goto fail;
 	}
+	for (i = 0; i < r->nr; i++)	/* the configuration's, whatever follows */
+		keep_attached(r, r->w[i].name);
+	/* a removal that fails (its records unstored) does not undo the stack */
 	for (i = 0; i < r->nr_removed; i++) {
 		if (r->removed[i].live && !r->removed[i].foreign &&
 		    detach_policy(r->removed[i].name, true))
-			goto fail;
-		drop_record(r, r->removed[i].name);
+			ret = -1;
+		else
+			drop_record(r, r->removed[i].name);
 	}
-	for (i = 0; i < r->nr; i++)	/* the configuration's, whatever follows */
-		keep_attached(r, r->w[i].name);
 	if (r->gate && detach_policy(GATE_NAME, true)) {
 		p_err("can't apply: the gate stays attached: detach it with \"%s detach %s\"",
 		      bin_name, GATE_NAME);
 		return -1;
 	}
-	return 0;
+	return ret;
 fail:
 	undo(r);
 	return -1;

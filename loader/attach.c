@@ -233,6 +233,7 @@ struct map_pin {
 	char file[64];		/* "ops" for the ops map */
 	bool ops;
 	bool carried;		/* swap: the pinned map of the same name, reused */
+	bool seeded;		/* swap: a new map, the live one's values and new knobs */
 	char why[96];		/* swap, not carried: why it starts fresh */
 };
 
@@ -508,8 +509,9 @@ static int help_swap(void)
 		"variables is the very same map afterwards, entries, audit ring and counters\n"
 		"included; the others, .rodata and .kconfig start from the object.\n"
 		"\n"
-		"  --set K=V   set global variable K; on a carried .data/.bss map the new value\n"
-		"              is written into the live map, the other variables keep theirs\n"
+		"  --set K=V   set global variable K; a .data/.bss map that would carry is a new\n"
+		"              copy of the live one with K's new value (the old policy's map is\n"
+		"              never written), the other variables keep theirs\n"
 		"  --fresh     carry nothing: every map starts from the object\n"
 		"  --complain  the new policy in complain mode (rejections become would-reject)\n"
 		"  --enforce   the new policy enforcing (complain mode off)\n",
@@ -727,7 +729,7 @@ static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char
 	for (i = 0; i < plan->n; i++) {
 		struct map_pin *m = &plan->maps[i];
 
-		if (m->ops || (ring && stats && (m == ring || m == stats)))
+		if (m->ops || m->seeded || (ring && stats && (m == ring || m == stats)))
 			continue;
 		why = never_carries(m, o);
 		if (why)
@@ -738,16 +740,15 @@ static void carry_maps(struct bpf_object *obj, struct pin_plan *plan, const char
 }
 
 /*
- * A --set of a variable in a carried map: the object's initial value does
- * not reach a reused map, so the variable's bytes are written into the
- * live map instead (and written back if the swap fails).
+ * A --set of a variable in a map that would carry: the object's initial
+ * value does not reach a reused map, so the map is a copy of the live one
+ * with the variable's bytes (seed_map()).
  */
 struct set_write {
 	struct map_pin *pin;
 	const char *key;
 	size_t off, size;
-	unsigned char value[256], old[256];
-	bool done;
+	unsigned char value[256];
 };
 
 /*
@@ -783,61 +784,55 @@ static int plan_set_writes(struct bpf_object *obj, struct pin_plan *plan,
 	return n;
 }
 
-/* Write @size bytes at @off of the one-element map @fd; old bytes in @old */
-static int poke_map(int fd, size_t value_size, bool mmapable, size_t off, const void *val,
-		    size_t size, void *old)
+/*
+ * @m, a map with knobs to set, starts as a copy of its live map with the
+ * knobs' bytes changed: the old policy's map is never written, so until the
+ * link update the old policy runs with its own values and after it the new
+ * one with the new (what the old one stores in it in between is not
+ * copied). A missing or other-layout live map: the object's values.
+ */
+static void seed_map(struct bpf_object *obj, struct map_pin *m, const char *dir,
+		     const struct set_write *w, int n)
 {
-	size_t len = (value_size + 4095) & ~(size_t)4095;
-	__u32 zero = 0;
-	char *v;
-	int err = 0;
+	struct bpf_map_info pi = {};
+	__u32 len = sizeof(pi), zero = 0;
+	char path[PATH_MAX + 64];
+	unsigned char *buf = NULL;
+	struct stat st;
+	size_t size;
+	int i, fd;
 
-	if (mmapable) {
-		v = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (v == MAP_FAILED)
-			return -errno;
-		memcpy(old, v + off, size);
-		memcpy(v + off, val, size);	/* the other variables stay as they are */
-		munmap(v, len);
-		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, m->file);
+	if (lstat(path, &st) || !S_ISREG(st.st_mode) || !bpf_map__initial_value(m->map, &size))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_get_info_by_fd(fd, &pi, &len) ||
+	    layout_differs(obj, m->map, &pi, m->why, sizeof(m->why)) || pi.value_size != size)
+		goto out;
+	buf = malloc(size);
+	if (!buf || bpf_map_lookup_elem(fd, &zero, buf))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (w[i].pin == m)
+			memcpy(buf + w[i].off, w[i].value, w[i].size);
+	if (!bpf_map__set_initial_value(m->map, buf, size)) {
+		m->seeded = true;
+		snprintf(m->why, sizeof(m->why), "the live values, with the new knobs");
 	}
-	v = calloc(1, value_size);
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &zero, v))
-		err = -errno;
-	if (!err) {
-		memcpy(old, v + off, size);
-		memcpy(v + off, val, size);
-		if (bpf_map_update_elem(fd, &zero, v, BPF_EXIST))
-			err = -errno;
-	}
-	free(v);
-	return err;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
 }
 
-static int write_carried_sets(const char *name, struct set_write *w, int n, bool undo)
+static void seed_knob_maps(struct bpf_object *obj, const char *dir, struct set_write *w, int n,
+			   const struct attach_opts *o)
 {
-	int i, err;
+	int i;
 
-	for (i = 0; i < n; i++) {
-		struct bpf_map *map = w[i].pin->map;
-		unsigned char scratch[256];
-
-		if (!w[i].pin->carried || w[i].done == !undo)
-			continue;
-		err = poke_map(bpf_map__fd(map), bpf_map__value_size(map),
-			       bpf_map__map_flags(map) & BPF_F_MMAPABLE, w[i].off,
-			       undo ? w[i].old : w[i].value, w[i].size,
-			       undo ? scratch : w[i].old);
-		if (err && !undo) {
-			p_err("can't swap policy %s: --set %s: can't write the live %s map: %s",
-			      name, w[i].key, w[i].pin->file, strerror(-err));
-			return err;
-		}
-		w[i].done = !undo;
-	}
-	return 0;
+	for (i = 0; i < n && !o->fresh; i++)
+		if (!w[i].pin->seeded)
+			seed_map(obj, w[i].pin, dir, w, n);
 }
 
 /*
@@ -1015,6 +1010,7 @@ int swap_policy(const struct attach_opts *o)
 		goto out;
 	}
 	nr_writes = plan_set_writes(obj, &plan, o, writes);
+	seed_knob_maps(obj, dir, writes, nr_writes, o);
 	carry_maps(obj, &plan, dir, o);
 	if (load_policy("swap", o->name, obj))
 		goto out;
@@ -1040,10 +1036,8 @@ int swap_policy(const struct attach_opts *o)
 		p_err("can't swap policy %s: can't pin in %s: %s", o->name, staging, strerror(-err));
 		goto out;
 	}
-	if (write_carried_sets(o->name, writes, nr_writes, false))
-		goto undo;
 	if (o->before_link && o->before_link(obj, o->name, o->ctx))
-		goto undo;
+		goto out;
 
 	/*
 	 * A new ring: the old one's records reach the store now, or nothing
@@ -1053,13 +1047,13 @@ int swap_policy(const struct attach_opts *o)
 	if (replaced && audit_handover(o->name, false)) {
 		p_err("can't swap policy %s: the unread records of its audit ring could not be "
 		      "stored (run \"%s audit collect\"): nothing changed", o->name, bin_name);
-		goto undo;
+		goto out;
 	}
 	uopts.old_map_fd = old_fd;
 	err = bpf_link_update(link_fd, bpf_map__fd(fwctl_policy_ops_map(obj)), &uopts);
 	if (err) {
 		p_err("can't swap policy %s: %s", o->name, swap_errstr(-err));
-		goto undo;
+		goto out;
 	}
 	staged = false;
 	if (replaced && audit_handover(o->name, true))
@@ -1081,10 +1075,6 @@ out:
 		close(link_fd);
 	pin_root_unlock(lock);
 	return ret;
-undo:
-	/* the old policy still runs on the carried maps: give it its values back */
-	write_carried_sets(o->name, writes, nr_writes, true);
-	goto out;
 }
 
 int do_swap(int argc, char **argv)

@@ -138,6 +138,7 @@ int fwctl_bpf_main(int argc, char **argv)
 
 	json_output = pretty_output = verbose = false;
 	json_wtr = NULL;
+	p_err_reset();
 	libbpf_log_reset();
 	libbpf_set_print(print_libbpf);
 

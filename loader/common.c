@@ -92,10 +92,15 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int ar
 	return CMD_USAGE;
 }
 
+static bool json_error_out;	/* an {"error"} object is on stdout */
+
+void p_err_reset(void)
+{
+	json_error_out = false;
+}
+
 static void vp_err(const char *fmt, va_list ap)
 {
-	static bool json_error_out;
-
 	/* one {"error": ...} on stdout: the first; any other goes to stderr */
 	if (json_output && json_error_out) {
 		fprintf(stderr, "Error: ");

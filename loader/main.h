@@ -71,6 +71,8 @@ bool is_help(const char *arg);
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Information on stderr (not in JSON mode) */
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Under -j the first p_err() is the {"error"} on stdout, the others go to stderr */
+void p_err_reset(void);
 /* p_err() and CMD_USAGE */
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -36,7 +36,7 @@
 #include "site_config.h"
 
 #define SIM_DEBUGFS	"/sys/kernel/debug/mlx5_sim"
-#define REPLAY_NAME	"replay"
+#define REPLAY_NAME	"replay"		/* replayK on simK */
 #define REPLAY_MAX_IN	65536
 
 enum { V_ALLOWED, V_REJECTED, V_REPLIED, V_REWRITTEN, V_SKIPPED, NR_V };
@@ -49,6 +49,7 @@ struct replay {
 	int nr_sets;
 	int sim;			/* K of the fresh simK */
 	char dev[32];			/* its fwctlN */
+	char name[16];			/* the candidate's: replayK, one per run */
 	unsigned int dev_index;
 	int fd;
 	unsigned long count[NR_V], changed, total;
@@ -115,6 +116,7 @@ static int sim_add(struct replay *rp)
 		return -1;
 	}
 	rp->sim = k;
+	snprintf(rp->name, sizeof(rp->name), REPLAY_NAME "%d", k);
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/sim%d/fwctl", k);
 	if (read_str(path, rp->dev, sizeof(rp->dev)) ||
 	    sscanf(rp->dev, "fwctl%u", &rp->dev_index) != 1) {
@@ -156,7 +158,7 @@ static int check_alone(const struct replay *rp)
 			    !p->device_type || p->device_type == FWCTL_DEVICE_TYPE_MLX5;
 
 		if (!here || (p->flags & (FWCTL_BPF_F_AUDIT | FWCTL_BPF_F_COMPLAIN)) ||
-		    !strcmp(p->name, REPLAY_NAME))
+		    !strcmp(p->name, rp->name))
 			continue;
 		p_err("can't replay: policy %s decides on %s too (it matches every %sdevice): "
 		      "the result would be the stack's; replay where no enforcing policy matches "
@@ -175,9 +177,9 @@ static int attach_candidate(const struct replay *rp)
 	int i;
 
 	if (n > 5 && !strcmp(rp->policy + n - 5, ".conf"))
-		return apply_attach_file(rp->policy, rp->objects, REPLAY_NAME, rp->dev_index);
+		return apply_attach_file(rp->policy, rp->objects, rp->name, rp->dev_index);
 	o.object = rp->policy;
-	o.name = REPLAY_NAME;
+	o.name = rp->name;
 	o.match = MATCH_DEVICE;
 	o.dev_index = rp->dev_index;
 	o.complain = 0;
@@ -200,53 +202,68 @@ static void counts_of(const struct replay *rp, struct counts *c)
 	c->rewritten = fwctl_bpf_attr(rp->dev, "rewritten");
 }
 
+/* The child's exit codes: what it could not do */
+enum { CHILD_OK, CHILD_NO_CREDS = 100, CHILD_NO_WRITE };
+
+/* In the child: become the record's caller, send, write the errno to @out */
+static __attribute__((noreturn)) void send_as(const struct replay *rp,
+					      const struct fwctl_audit_record *r, void *in,
+					      uint32_t in_len, void *buf, uint32_t out_len, int out)
+{
+	int ret;
+
+	/* the securebits keep root's capabilities (the scope's) across the change */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED) ||
+	    setgroups(0, NULL) || setresgid(r->gid, r->gid, r->gid) ||
+	    setresuid(r->uid, r->uid, r->uid) || getuid() != r->uid || getgid() != r->gid)
+		_exit(CHILD_NO_CREDS);
+	ret = fwctl_rpc(rp->fd, r->scope, in, in_len, buf, &out_len);
+	_exit(write(out, &ret, sizeof(ret)) == sizeof(ret) ? CHILD_OK : CHILD_NO_WRITE);
+}
+
 /*
  * Send @in as the recorded caller: a child becomes uid/gid (no supplementary
- * groups; SECBIT_NO_SETUID_FIXUP keeps root's capabilities, which the scope
- * may need) and sends it; replay itself never changes its credentials, so
+ * groups) and sends it; replay itself never changes its credentials, so
  * nothing another process of that uid does (a signal) reaches it. The RPC's
- * errno, or -ECHILD with the child's fate printed.
+ * errno, or -ECHILD with what went wrong printed.
  */
 static int rpc_as(const struct replay *rp, const struct fwctl_audit_record *r, void *in,
 		  uint32_t in_len, void *out, uint32_t out_len)
 {
-	int pipefd[2], status, result = -ECHILD;
-	pid_t pid;
+	int pipefd[2], status = 0, result;
+	pid_t pid, got;
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		p_err("can't replay: pipe: %s", strerror(errno));
+		return -ECHILD;
+	}
 	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (!pid) {
-		int ret;
-
-		close(pipefd[0]);
-		/* the securebits keep root's capabilities across the uid change */
-		if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP |
-			  SECBIT_NO_SETUID_FIXUP_LOCKED) || setgroups(0, NULL) || setresgid(r->gid, r->gid, r->gid) ||
-		    setresuid(r->uid, r->uid, r->uid) || getuid() != r->uid ||
-		    getgid() != r->gid)
-			_exit(100);
-		ret = fwctl_rpc(rp->fd, r->scope, in, in_len, out, &out_len);
-		_exit(write(pipefd[1], &ret, sizeof(ret)) == sizeof(ret) ? 0 : 101);
-	}
+	if (!pid)
+		send_as(rp, r, in, in_len, out, out_len, pipefd[1]);
 	close(pipefd[1]);
+	if (pid < 0) {
+		p_err("can't replay: fork: %s", strerror(errno));
+		close(pipefd[0]);
+		return -ECHILD;
+	}
 	if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
 		result = -ECHILD;
 	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (WIFSIGNALED(status))
-			p_err("can't replay: the RPC's process (uid %u) was killed by signal %d",
-			      r->uid, WTERMSIG(status));
-		else
-			p_err("can't replay: can't become uid %u gid %u", r->uid, r->gid);
-		return -ECHILD;
-	}
-	return result;
+	do
+		got = waitpid(pid, &status, 0);
+	while (got < 0 && errno == EINTR);
+	if (got != pid)
+		p_err("can't replay: waitpid: %s", strerror(errno));
+	else if (WIFSIGNALED(status))
+		p_err("can't replay: the RPC's process (uid %u) was killed by signal %d", r->uid,
+		      WTERMSIG(status));
+	else if (WEXITSTATUS(status) == CHILD_NO_CREDS)
+		p_err("can't replay: can't become uid %u gid %u", r->uid, r->gid);
+	else if (WEXITSTATUS(status) || result == -ECHILD)
+		p_err("can't replay: the RPC's process could not report its result");
+	else
+		return result;
+	return -ECHILD;
 }
 
 static int verdict_of_recorded(const struct fwctl_audit_record *r)
@@ -526,7 +543,7 @@ out:
 	pin_root_unlock(lock);
 	if (rp.fd >= 0)
 		close(rp.fd);
-	if (attached && detach_policy(REPLAY_NAME, true))
+	if (attached && detach_policy(rp.name, true))
 		ret = -1;
 	sim_remove(&rp);
 	free(trace);

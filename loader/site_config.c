@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /etc/fwctl-bpf/policies.d/: the site's policies, one INI file each (libinih). */
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,16 @@ static void section_line(struct file_parse *fp, const char *line)
 	on_section(fp, name);
 }
 
+/* A line of text after blanks: inih would join it to the previous value */
+static bool indented(const char *line)
+{
+	const char *p = line;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	return (*line == ' ' || *line == '\t') && *p && !strchr(";#", *p);
+}
+
 /*
  * inih's reader: a whole line at a time, so that line numbers are right and
  * a line longer than inih's buffer is an error, not two lines. It also
@@ -62,13 +73,14 @@ static char *read_line(char *str, int num, void *stream)
 		memmove(line, line + 3, n - 2);	/* a UTF-8 byte order mark */
 		n -= 3;
 	}
-	if (n >= num) {
-		fail(fp, "line longer than %d bytes", num - 2);
+	/* inih's buffer holds the text, "\r\n" and a NUL: one limit for every ending */
+	if (n - (n && line[n - 1] == '\n') - (n > 1 && line[n - 2] == '\r') > num - 3) {
+		fail(fp, "line longer than %d bytes", num - 3);
 		n = 0;		/* an empty line for inih; the error is ours */
 	} else if (memchr(line, '\0', n)) {
 		fail(fp, "a NUL byte in the line");
 		n = 0;
-	} else if (strchr(" \t", line[0]) && !strchr(";#\r\n", line[strspn(line, " \t")])) {
+	} else if (indented(line)) {
 		/* inih would join it to the previous key's value: say so instead */
 		fail(fp, "an indented line (continuation lines are not allowed: remove the "
 		     "indentation)");

@@ -180,6 +180,7 @@ Test(loader_apply, every_error_names_its_file_and_line)
 		/* inih would make these a continuation of Set='s and Entry='s values */
 		{ "[Policy]\nObject=a\nSet=k=1\n  Mode=complain\n", 4, "an indented line" },
 		{ "[Policy]\nObject=a\n[Map m]\nEntry=1 1\n\t[Map n]\n", 5, "an indented line" },
+		{ "[Policy]\r\nObject=a\r\n \r\n  ; note\r\n Mode=x\r\n", 5, "an indented line" },
 	};
 	size_t i;
 
@@ -197,6 +198,15 @@ Test(loader_apply, a_line_too_long_for_inih_is_an_error_not_two_lines)
 	value[sizeof(value) - 1] = '\0';
 	conf("50-long.conf", "[Policy]\nObject=a\nPriority=%s\nMode=enforce\n", value);
 	assert_error("50-long.conf", 3, "line longer than");
+	/* 197 bytes of text, whatever the line ends with; 198 are too many */
+	memset(value, 'x', 191);
+	value[191] = '\0';
+	conf("50-long.conf", "[Policy]\r\nObject=a\r\nSet=k=%s\r\nSet=j=%s", value, value);
+	cr_assert_eq(load(), 0, "%s", msg);
+	cr_assert_str_eq(cfg.policies[0].sets[1] + 2, value, "the last line, without an ending");
+	site_config_free(&cfg);
+	conf("50-long.conf", "[Policy]\nObject=a\nSet=k=%sx\n", value);
+	assert_error("50-long.conf", 3, "line longer than 197 bytes");
 }
 
 Test(loader_apply, a_byte_order_mark_is_skipped_and_a_nul_byte_refused)
@@ -205,7 +215,8 @@ Test(loader_apply, a_byte_order_mark_is_skipped_and_a_nul_byte_refused)
 	char path[PATH_MAX];
 	FILE *f;
 
-	conf("50-bom.conf", "\xef\xbb\xbf[Policy]\nObject=a\n[Map m]\n");
+	/* and blank, whitespace-only and CRLF lines are lines like others */
+	conf("50-bom.conf", "\xef\xbb\xbf[Policy]\r\nObject=a\r\n \t \r\n\f\n[Map m]\r\n");
 	cr_assert_eq(load(), 0, "%s", msg);
 	cr_assert_eq(cfg.nr, 1);
 	cr_assert_eq(cfg.policies[0].nr_maps, 1, "the BOM hid [Policy] from the section reader");

@@ -620,23 +620,31 @@ Test(loader_pins, swap_reports_a_changed_layout_as_fresh)
 	cr_assert(strstr(r.out, "{\"map\":\"data\",\"reason\":\"--fresh\"}"), "%s", r.out);
 }
 
-Test(loader_pins, swap_set_writes_a_carried_variable_and_keeps_the_others)
+Test(loader_pins, swap_set_copies_the_live_map_with_the_new_value_and_never_writes_the_old)
 {
 	struct hook_policy__data d;
+	__u32 zero = 0;
+	int old;
 
 	cr_assert_eq(loader("attach", OBJ, "--name", "t_set", "--type", "mlx5"), 0, "%s", r.err);
 	d = pinned_data(ROOT "/t_set/data");
 	d.match_opcode = MLX5_CMD_OP_QUERY_ADAPTER;	/* a live edit, as with bpftool */
 	put_data(ROOT "/t_set/data", &d);
+	old = bpf_obj_get(ROOT "/t_set/data");
+	cr_assert_geq(old, 0);
 	cr_assert_eq(loader("swap", "t_set", OBJ, "--set", "verdict=-13"), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "fresh: data (the live values, with the new knobs)"), "%s", r.out);
+	cr_assert_eq(bpf_map_lookup_elem(old, &zero, &d), 0);
+	close(old);
+	cr_expect_eq(d.verdict, 0x7fff0000, "the old policy's map was written");
 	d = pinned_data(ROOT "/t_set/data");
-	cr_expect_eq(d.verdict, -13, "--set wrote the live map");
+	cr_expect_eq(d.verdict, -13, "--set did not reach the new map");
 	cr_expect_eq(d.match_opcode, MLX5_CMD_OP_QUERY_ADAPTER,
 		     "the other variables kept their live value");
 	cr_assert_eq(nop(), 0, "the verdict applies to QUERY_ADAPTER only, as edited");
 }
 
-Test(loader_pins, a_failed_swap_gives_the_carried_maps_back_their_values)
+Test(loader_pins, a_failed_swap_leaves_the_running_policys_maps_as_they_were)
 {
 	struct hook_policy__data d;
 

@@ -213,7 +213,7 @@ Test(replay, the_same_trace_and_policy_give_the_same_result)
 	free(b);
 	cr_assert_eq(sims(), nr_sims, "replay left its simulated device behind");
 	cr_assert_eq(cli_run(&r, "-j", "list", NULL), 0);
-	cr_assert_eq(strstr(r.out, "\"name\":\"replay\""), NULL, "the candidate stayed attached");
+	cr_assert_eq(strstr(r.out, "\"name\":\"replay"), NULL, "the candidate stayed attached");
 }
 
 Test(replay, the_candidate_sees_the_recorded_callers_uid)
@@ -255,7 +255,8 @@ Test(replay, another_deciding_policy_or_a_bad_line_is_refused_and_leaves_nothing
 	cr_assert_eq(cli_run(&r, "replay", NV, TRACE, NULL), 1);
 	cr_assert(strstr(r.err, "policy t_all decides on fwctl"), "%s", r.err);
 	cr_assert_eq(sims(), nr_sims, "replay left its simulated device behind");
-	cr_assert_eq(cli_run(&r, "detach", "replay", NULL), 1, "the candidate stayed attached");
+	cr_assert_eq(cli_run(&r, "-j", "list", NULL), 0);
+	cr_assert_eq(strstr(r.out, "\"name\":\"replay"), NULL, "the candidate stayed attached");
 	cli_run(&r, "detach", "t_all", NULL);
 
 	cr_assert_eq(system("echo 'not a record' >> " TRACE), 0);
